@@ -1,0 +1,7 @@
+import PipelineCore
+
+/// The stages every `pipeline` binary has.
+public enum BuiltinStages {
+    /// Every built-in stage type.
+    public static let all: [any Stage.Type] = [WaitStage.self]
+}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import PipelineCore
+import PipelineStore
+
+/// `pipeline run`: runs a pipeline once, by hand.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline once.",
+        discussion: """
+            PIPELINE is a name under pipelines/ (web → pipelines/web.yml) or a path to a pipeline file.
+            Exit codes: 0 succeeded; 1 failed or rolled back; 2 invalid input; 3 target locked (--no-wait).
+            """
+    )
+
+    @Argument(help: "A pipeline name under pipelines/, or a path to a pipeline file.")
+    var pipeline: String
+
+    @Option(help: "The repository to read the pipeline from (default: the current folder).")
+    var repo: String?
+
+    @Option(help: "The commit, branch or tag to deploy (default: the current branch's head).")
+    var commit: String?
+
+    @OptionGroup var state: StateOptions
+
+    @Flag(name: .customLong("no-wait"), help: "Exit 3 at once if another run is deploying the same target.")
+    var noWait = false
+
+    @Flag(name: .customLong("dry-run"), help: "Say what each stage would do; change nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print the run record as one JSON document, and nothing else, on stdout.")
+    var json = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let registry = StageCatalog.registry()
+        let source = try SourceResolver.resolve(pipeline: pipeline, repo: repo, commit: commit)
+        let loader = PipelineLoader(registry: registry, environment: environment)
+        let definition = try loader.load(named: source.pipelineRef, from: source.tree)
+        let store = try state.openStore()
+
+        let mode: ProgressRenderer.Mode = json ? .silent : (Terminal.stdoutIsTerminal ? .terminal : .plain)
+        let progress = ProgressRenderer(mode: mode)
+        let lock = try await TargetLock.acquire(
+            store, key: definition.target.lockKey, holder: "\(definition.name) (pid \(getpid()))", wait: !noWait,
+            onWait: { message in if mode != .silent { Terminal.note(message) } })
+        defer { _ = lock }
+
+        let (recorder, record) = try store.createRun(
+            pipeline: definition, trigger: "manual", commit: source.commit, repository: source.repository,
+            dryRun: dryRun)
+        let control = RunControl()
+        let signals = SignalTrap(control: control, recorder: recorder, quiet: mode == .silent)
+        signals.install()
+        defer { signals.uninstall() }
+
+        let runner = Runner(
+            registry: registry, environment: environment, history: StoreHistory(store: store), observer: progress)
+        progress.start()
+        let final = await runner.run(
+            Runner.Job(pipeline: definition, record: record, source: source.tree, recorder: recorder, control: control))
+        progress.stop()
+
+        if json {
+            print(try Terminal.json(final))
+        } else {
+            Terminal.write(Summary.text(final) + "\n")
+        }
+        throw ExitCode(final.status == .succeeded ? 0 : 1)
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import PipelineCore
+import PipelineStore
+
+/// `pipeline runs`: recorded runs, newest first.
+struct RunsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List recorded runs, newest first.")
+
+    @Option(help: "Only runs of this pipeline.")
+    var pipeline: String?
+
+    @Option(help: "Only runs with this status (\(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var status: String?
+
+    @Option(help: "At most this many runs.")
+    var limit: Int = 20
+
+    @OptionGroup var state: StateOptions
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func validate() throws {
+        guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+        if let status, RunStatus(rawValue: status) == nil {
+            throw ValidationError(
+                "unknown status '\(status)'; expected one of: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
+    func run() throws {
+        let store = try state.openStore()
+        let runs = try store.list(pipeline: pipeline, status: status.flatMap(RunStatus.init(rawValue:)), limit: limit)
+        if json {
+            print(try Terminal.json(runs))
+            return
+        }
+        guard !runs.isEmpty else {
+            print("no runs recorded in \(store.root)")
+            return
+        }
+        let rows = runs.map { run in
+            [
+                run.id, run.status.rawValue, String(run.sha.prefix(7)), run.branch ?? "-", run.trigger,
+                Terminal.timestamp(run.startedAt), run.durationMs.map { DurationFormat.format(.milliseconds($0)) } ?? "-",
+            ]
+        }
+        print(Terminal.table(["RUN", "STATUS", "COMMIT", "BRANCH", "TRIGGER", "STARTED", "DURATION"], rows))
+    }
+}

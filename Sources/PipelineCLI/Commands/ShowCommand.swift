@@ -1,0 +1,22 @@
+import ArgumentParser
+import Foundation
+import PipelineCore
+import PipelineStore
+
+/// `pipeline show`: one run's stages, durations, outputs and errors.
+struct ShowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one run in detail.")
+
+    @Argument(help: "The run id, e.g. web-12.")
+    var runID: String
+
+    @OptionGroup var state: StateOptions
+
+    @Flag(help: "Print run.json.")
+    var json = false
+
+    func run() throws {
+        let record = try state.openStore().load(runID: runID)
+        print(json ? try Terminal.json(record) : Summary.details(record))
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import PipelineCore
+
+/// Where a command reads the pipeline and its files from.
+struct ResolvedSource {
+    var tree: any SourceTree
+    var commit: CommitInfo
+    var repository: String?
+    /// The pipeline argument as a path or name inside the tree.
+    var pipelineRef: String
+}
+
+/// Decides which source tree a pipeline argument refers to.
+enum SourceResolver {
+    /// The repository root and the pipeline reference inside it.
+    static func locate(pipeline: String, repo: String?) -> (root: URL, ref: String) {
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let root = repo.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL } ?? cwd
+        let looksLikePath = pipeline.contains("/") || pipeline.hasSuffix(".yml") || pipeline.hasSuffix(".yaml")
+        guard looksLikePath else { return (root, pipeline) }
+        let file = URL(fileURLWithPath: pipeline, relativeTo: repo == nil ? cwd : root).standardizedFileURL
+        if file.path.hasPrefix(root.path + "/") {
+            return (root, String(file.path.dropFirst(root.path.count + 1)))
+        }
+        let folder = file.deletingLastPathComponent()
+        if folder.lastPathComponent == "pipelines" {
+            return (folder.deletingLastPathComponent(), "pipelines/\(file.lastPathComponent)")
+        }
+        return (folder, file.lastPathComponent)
+    }
+
+    static func resolve(pipeline: String, repo: String?, commit: String?) throws -> ResolvedSource {
+        let (root, ref) = locate(pipeline: pipeline, repo: repo)
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
+            throw PipelineError(.notFound, "repository folder \(root.path) does not exist")
+        }
+        if let resolved = try GitSourceHook.resolve(root: root, ref: ref, commit: commit) {
+            return resolved
+        }
+        if let commit {
+            throw PipelineError(
+                .invalidInput, "--commit \(commit) needs a git repository, and \(root.path) is not one")
+        }
+        return ResolvedSource(
+            tree: DirectorySourceTree(root: root), commit: .workingTree, repository: root.path, pipelineRef: ref)
+    }
+}
+
+/// The seam where git support plugs in: nil when the folder is not a git repository (or git support is absent).
+enum GitSourceHook {
+    static func resolve(root: URL, ref: String, commit: String?) throws -> ResolvedSource? { nil }
+}

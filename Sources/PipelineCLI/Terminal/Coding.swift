@@ -1,0 +1,4 @@
+import PipelineStore
+
+/// The JSON settings the CLI prints with: the store's, so `--json` matches `run.json`.
+typealias PipelineStoreCoding = RunRecordCoding

@@ -1,0 +1,110 @@
+import Foundation
+import PipelineCore
+import Synchronization
+
+/// Shows a run's progress: on a terminal, one line per stage with a spinner and elapsed time, then ✓/✗
+/// and the duration; otherwise plain timestamped lines. Silent in `--json` mode.
+final class ProgressRenderer: RunObserver {
+    enum Mode { case terminal, plain, silent }
+
+    private struct State {
+        var current: (id: String, start: ContinuousClock.Instant)?
+        var frame = 0
+        var lastLog: String?
+    }
+
+    private let mode: Mode
+    private let state = Mutex(State())
+    private let ticker = Mutex<Task<Void, Never>?>(nil)
+    private static let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+
+    init(mode: Mode) { self.mode = mode }
+
+    func start() {
+        guard mode == .terminal else { return }
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(100))
+                self?.redraw()
+            }
+        }
+        ticker.withLock { $0 = task }
+    }
+
+    func stop() {
+        ticker.withLock {
+            $0?.cancel()
+            $0 = nil
+        }
+    }
+
+    func event(_ event: RunEvent, record: RunRecord) {
+        switch mode {
+        case .silent: return
+        case .plain: plain(event)
+        case .terminal: terminal(event)
+        }
+    }
+
+    func log(stage: String, line: String) {
+        guard mode == .terminal else { return }
+        state.withLock { $0.lastLog = line }
+    }
+
+    private func plain(_ event: RunEvent) {
+        var line = "\(Terminal.timestamp(event.time)) "
+        switch event.type {
+        case .runStarted: line += "run \(event.run) started: \(event.message ?? "")"
+        case .stageStarted: line += "stage \(event.stage ?? "") started (\(event.message ?? ""))"
+        case .stageFinished:
+            let took = event.durationMs.map { " in " + DurationFormat.format(.milliseconds($0)) } ?? ""
+            line += "stage \(event.stage ?? "") \(event.status ?? "")\(took)"
+            if let message = event.message { line += ": \(message)" }
+        case .onFailureStarted: line += "running on_failure stages after '\(event.stage ?? "")' failed"
+        case .cancelRequested: line += "cancel requested: \(event.message ?? "")"
+        case .runFinished: line += "run \(event.run) \(event.status ?? "")"
+        }
+        Terminal.write(line + "\n")
+    }
+
+    private func terminal(_ event: RunEvent) {
+        switch event.type {
+        case .runStarted:
+            Terminal.write("▶ \(event.run)  \(event.message ?? "")\n")
+        case .stageStarted:
+            state.withLock {
+                $0.current = (event.stage ?? "", .now)
+                $0.lastLog = nil
+            }
+            redraw()
+        case .stageFinished:
+            state.withLock { $0.current = nil }
+            let ok = event.status == StageStatus.succeeded.rawValue
+            let mark = ok ? "\u{1B}[32m✓\u{1B}[0m" : (event.status == "skipped" ? "-" : "\u{1B}[31m✗\u{1B}[0m")
+            let took = event.durationMs.map { DurationFormat.format(.milliseconds($0)) } ?? ""
+            var line = "\r\u{1B}[2K\(mark) \(event.stage ?? "")  \(took)"
+            if !ok, let message = event.message { line += "  \(event.status ?? ""): \(message)" }
+            Terminal.write(line + "\n")
+        case .onFailureStarted:
+            Terminal.write("↺ running on_failure stages\n")
+        case .cancelRequested:
+            Terminal.write("\r\u{1B}[2K! \(event.message ?? "cancelling")\n")
+        case .runFinished:
+            break
+        }
+    }
+
+    private func redraw() {
+        let line: String? = state.withLock { state in
+            guard let current = state.current else { return nil }
+            state.frame += 1
+            let elapsed = DurationFormat.format(ContinuousClock.now - current.start)
+            var text = "\(Self.frames[state.frame % Self.frames.count]) \(current.id)  \(elapsed)"
+            if let log = state.lastLog {
+                text += "  \u{1B}[2m\(String(log.suffix(60)))\u{1B}[0m"
+            }
+            return text
+        }
+        if let line { Terminal.write("\r\u{1B}[2K\(line)") }
+    }
+}

@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Foundation
+import PipelineCore
+
+/// Writing to the terminal: errors to stderr, and whether stdout is a terminal.
+enum Terminal {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    static var stdoutIsTerminal: Bool { isatty(1) == 1 }
+
+    /// Writes to stdout without buffering, so progress and output interleave correctly.
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static func timestamp(_ date: Date = Date()) -> String {
+        PipelineCore.Timestamp.seconds(date)
+    }
+
+    /// Formats rows as aligned columns.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        var widths = Array(repeating: 0, count: header.count)
+        for row in all { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return all.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let data = try PipelineStoreCoding.encoder.encode(value)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

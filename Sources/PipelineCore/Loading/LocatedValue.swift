@@ -1,0 +1,131 @@
+import Foundation
+import Yams
+
+/// A YAML or JSON document as a tree whose every node knows its line and column.
+public struct LocatedValue: Sendable {
+    /// The shape of a node.
+    public indirect enum Kind: Sendable {
+        /// A scalar; `plain` is false when it was quoted (so `"8080"` stays a string).
+        case scalar(String, plain: Bool)
+        case list([LocatedValue])
+        /// A mapping in file order; keys carry their own locations.
+        case map([(key: String, keyLocation: SourceLocation, value: LocatedValue)])
+    }
+
+    /// The node.
+    public var kind: Kind
+    /// Where it starts.
+    public var location: SourceLocation
+
+    /// Parses YAML (JSON is YAML too); throws `PipelineError` naming the file, line and column.
+    public static func parse(yaml: String, file: String) throws -> LocatedValue {
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw PipelineError(.invalidPipeline, "\(file): not valid YAML", diagnostics: [diagnostic(error, file)])
+        } catch {
+            throw PipelineError(.invalidPipeline, "\(file): not valid YAML: \(error)")
+        }
+        guard let node else {
+            throw PipelineError(
+                .invalidPipeline, "\(file) is empty",
+                diagnostics: [Diagnostic(location: SourceLocation(file: file, line: 1, column: 1), path: "", message: "the file is empty")])
+        }
+        return try convert(node, file: file, depth: 0)
+    }
+
+    private static func convert(_ node: Node, file: String, depth: Int) throws -> LocatedValue {
+        guard depth < 64 else {
+            throw PipelineError(.invalidPipeline, "\(file): nested more than 64 levels deep")
+        }
+        let location = SourceLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
+        switch node {
+        case .scalar(let scalar):
+            return LocatedValue(kind: .scalar(scalar.string, plain: scalar.style == .plain), location: location)
+        case .sequence(let sequence):
+            return LocatedValue(
+                kind: .list(try sequence.map { try convert($0, file: file, depth: depth + 1) }), location: location)
+        case .mapping(let mapping):
+            var pairs: [(key: String, keyLocation: SourceLocation, value: LocatedValue)] = []
+            var seen: [String: SourceLocation] = [:]
+            for (key, value) in mapping {
+                let keyLocation = SourceLocation(
+                    file: file, line: key.mark?.line ?? location.line, column: key.mark?.column ?? location.column)
+                guard case .scalar(let keyScalar) = key else {
+                    throw PipelineError(
+                        .invalidPipeline, "\(file): a mapping key must be a plain value",
+                        diagnostics: [Diagnostic(location: keyLocation, path: "", message: "complex mapping key")])
+                }
+                if let first = seen[keyScalar.string] {
+                    throw PipelineError(
+                        .invalidPipeline, "\(file): duplicate key",
+                        diagnostics: [
+                            Diagnostic(
+                                location: keyLocation, path: keyScalar.string,
+                                message: "duplicate key (first at line \(first.line))")
+                        ])
+                }
+                seen[keyScalar.string] = keyLocation
+                pairs.append((keyScalar.string, keyLocation, try convert(value, file: file, depth: depth + 1)))
+            }
+            return LocatedValue(kind: .map(pairs), location: location)
+        case .alias:
+            throw PipelineError(
+                .invalidPipeline, "\(file): YAML aliases are not supported",
+                diagnostics: [Diagnostic(location: location, path: "", message: "alias")])
+        }
+    }
+
+    private static func diagnostic(_ error: YamlError, _ file: String) -> Diagnostic {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return Diagnostic(
+                location: SourceLocation(file: file, line: mark.line, column: mark.column), path: "", message: problem)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return Diagnostic(
+                location: SourceLocation(file: file, line: context.mark.line, column: context.mark.column), path: "",
+                message: "duplicate keys: \(duplicates.joined(separator: ", "))")
+        default:
+            return Diagnostic(location: nil, path: "", message: "\(error)")
+        }
+    }
+
+    /// A typed reading of a scalar: bool, number, null, or string.
+    public var scalarValue: InputValue? {
+        guard case .scalar(let s, let plain) = kind else { return nil }
+        guard plain else { return .string(s) }
+        switch s {
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case "", "~", "null", "Null", "NULL": return .null
+        default: break
+        }
+        if let n = Double(s), s.first.map({ $0.isNumber || $0 == "-" || $0 == "+" }) == true, !s.hasSuffix(".") {
+            return .number(n)
+        }
+        return .string(s)
+    }
+
+    /// The plain value without locations.
+    public var plainValue: InputValue {
+        switch kind {
+        case .scalar: return scalarValue ?? .null
+        case .list(let items): return .list(items.map(\.plainValue))
+        case .map(let pairs):
+            var out: [String: InputValue] = [:]
+            for pair in pairs { out[pair.key] = pair.value.plainValue }
+            return .map(out)
+        }
+    }
+
+    /// A short name of the node's type for messages.
+    public var typeName: String {
+        switch kind {
+        case .scalar: return scalarValue?.typeName ?? "a scalar"
+        case .list: return "a list"
+        case .map: return "a map"
+        }
+    }
+}

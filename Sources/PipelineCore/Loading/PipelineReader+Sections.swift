@@ -1,0 +1,163 @@
+import Foundation
+
+extension PipelineReader {
+    mutating func readOn(_ value: LocatedValue) -> PushTrigger? {
+        guard let pairs = map(value, "on") else { return nil }
+        var push: PushTrigger?
+        for (key, keyLocation, value) in pairs {
+            guard key == "push" else {
+                unknownKey(key, keyLocation, "on", ["push"])
+                continue
+            }
+            push = readPush(value)
+        }
+        return push
+    }
+
+    private mutating func readPush(_ value: LocatedValue) -> PushTrigger? {
+        guard let pairs = map(value, "on.push") else { return nil }
+        var trigger = PushTrigger(branches: ["main"])
+        for (key, keyLocation, value) in pairs {
+            let path = "on.push.\(key)"
+            switch key {
+            case "branches": trigger.branches = stringList(value, path) ?? []
+            case "paths": trigger.paths = stringList(value, path)
+            case "coalesce": trigger.coalesce = bool(value, path) ?? true
+            case "verify":
+                guard let verify = map(value, path) else { continue }
+                for (vkey, vloc, vvalue) in verify {
+                    if vkey == "allowed_signers" {
+                        trigger.allowedSigners = string(vvalue, "\(path).allowed_signers")
+                    } else {
+                        unknownKey(vkey, vloc, path, ["allowed_signers"])
+                    }
+                }
+                if trigger.allowedSigners == nil { error(value.location, "\(path).allowed_signers", "is required") }
+            default: unknownKey(key, keyLocation, "on.push", ["branches", "paths", "coalesce", "verify"])
+            }
+        }
+        for (i, glob) in trigger.branches.enumerated() where glob.isEmpty {
+            error(value.location, "on.push.branches[\(i)]", "empty branch pattern")
+        }
+        return trigger
+    }
+
+    mutating func readTarget(_ value: LocatedValue) -> TargetConfig {
+        guard let pairs = map(value, "target") else { return TargetConfig(settings: [:]) }
+        var settings: [String: InputValue] = [:]
+        for pair in pairs { settings[pair.key] = pair.value.plainValue }
+        let provider = settings["provider"]?.scalarString ?? "aws"
+        guard let allowed = TargetConfig.allowedKeys[provider] else {
+            let at = pairs.first { $0.key == "provider" }?.value.location
+            error(at, "target.provider", "unknown provider '\(provider)'; expected aws or local")
+            return TargetConfig(settings: settings)
+        }
+        for (key, keyLocation, value) in pairs {
+            guard allowed.contains(key) else {
+                unknownKey(key, keyLocation, "target", allowed.sorted())
+                continue
+            }
+            switch key {
+            case "alarms", "listener_port": continue
+            default:
+                if case .scalar = value.kind, value.scalarValue != .null { continue }
+                error(value.location, "target.\(key)", "expected a string, got \(value.typeName)")
+            }
+        }
+        if settings["service"] == nil {
+            error(value.location, "target.service", "is required")
+        }
+        if provider == "aws", settings["cluster"] == nil {
+            error(value.location, "target.cluster", "is required for provider aws")
+        }
+        return TargetConfig(settings: settings)
+    }
+
+    mutating func readSteps(_ value: LocatedValue, _ path: String) -> [Step] {
+        guard case .list(let items) = value.kind else {
+            if case .null? = value.scalarValue { return [] }
+            error(value.location, path, "expected a list of stages, got \(value.typeName)")
+            return []
+        }
+        var steps: [Step] = []
+        for (i, item) in items.enumerated() {
+            if let step = readStep(item, "\(path)[\(i)]") { steps.append(step) }
+        }
+        return steps
+    }
+
+    private mutating func readStep(_ value: LocatedValue, _ path: String) -> Step? {
+        guard let pairs = map(value, path) else { return nil }
+        var uses: String?
+        var id: String?
+        var timeout: Duration?
+        var with: [String: TemplateNode] = [:]
+        var env: [String: TemplateNode] = [:]
+        var passAWS = false
+        let known = ["uses", "id", "timeout", "with", "env", "pass_aws_credentials"]
+        for (key, keyLocation, value) in pairs {
+            let keyPath = "\(path).\(key)"
+            switch key {
+            case "uses": uses = string(value, keyPath)
+            case "id":
+                id = string(value, keyPath)
+                if let s = id, !PipelineReader.isValidName(s) {
+                    error(value.location, keyPath, "expected letters, digits, '.', '_' or '-', got '\(s)'")
+                }
+            case "timeout":
+                if let s = value.scalarValue?.scalarString, let d = DurationFormat.parse(s), d > .zero {
+                    timeout = d
+                } else {
+                    error(value.location, keyPath, "expected a duration like 30s or 5m")
+                }
+            case "with": with = templateMap(value, keyPath)
+            case "env": env = templateMap(value, keyPath)
+            case "pass_aws_credentials": passAWS = bool(value, keyPath) ?? false
+            default: unknownKey(key, keyLocation, path, known)
+            }
+        }
+        guard let uses else {
+            error(value.location, "\(path).uses", "is required")
+            return nil
+        }
+        return Step(
+            id: id ?? uses, uses: uses, timeout: timeout, with: with, env: env, passAWSCredentials: passAWS,
+            location: value.location)
+    }
+
+    private mutating func templateMap(_ value: LocatedValue, _ path: String) -> [String: TemplateNode] {
+        guard let pairs = map(value, path) else { return [:] }
+        var out: [String: TemplateNode] = [:]
+        for (key, _, value) in pairs { out[key] = template(value, "\(path).\(key)") }
+        return out
+    }
+
+    private mutating func template(_ value: LocatedValue, _ path: String) -> TemplateNode {
+        switch value.kind {
+        case .scalar(let text, let plain):
+            let scalar = value.scalarValue ?? .null
+            guard case .string = scalar else {
+                switch scalar {
+                case .number(let n): return TemplateNode(.number(n), location: value.location)
+                case .bool(let b): return TemplateNode(.bool(b), location: value.location)
+                default: return TemplateNode(.null, location: value.location)
+                }
+            }
+            do {
+                return TemplateNode(.string(try Template(parsing: text)), location: value.location)
+            } catch {
+                var at = value.location
+                at.column += error.offset + (plain ? 0 : 1)
+                self.error(at, path, "bad expression: \(error.message)")
+                return TemplateNode(.string(Template(literal: text)), location: value.location)
+            }
+        case .list(let items):
+            return TemplateNode(
+                .list(items.enumerated().map { template($0.element, "\(path)[\($0.offset)]") }), location: value.location)
+        case .map(let pairs):
+            var out: [String: TemplateNode] = [:]
+            for (key, _, v) in pairs { out[key] = template(v, "\(path).\(key)") }
+            return TemplateNode(.map(out), location: value.location)
+        }
+    }
+}

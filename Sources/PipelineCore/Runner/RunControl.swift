@@ -1,0 +1,41 @@
+import Synchronization
+
+/// Lets a signal handler cancel a run from outside: the running stage is cancelled and `on_failure` runs.
+public final class RunControl: Sendable {
+    private struct State {
+        var cancelReason: String?
+        var current: Task<StageOutputs, any Error>?
+        var record: RunRecord?
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Cancels the run: no further main stage starts and the running one is cancelled.
+    public func cancel(reason: String) {
+        let task = state.withLock { state -> Task<StageOutputs, any Error>? in
+            if state.cancelReason == nil { state.cancelReason = reason }
+            return state.current
+        }
+        task?.cancel()
+    }
+
+    /// Why the run was cancelled, if it was.
+    public var cancelReason: String? { state.withLock { $0.cancelReason } }
+
+    /// The newest state of the run record, for writing it out on a hard stop.
+    public var latestRecord: RunRecord? { state.withLock { $0.record } }
+
+    func update(_ record: RunRecord) { state.withLock { $0.record = record } }
+
+    /// Registers the running stage's task; cancels it at once if the run is already cancelled
+    /// and `cancellable` is true (main stages; `on_failure` stages keep running).
+    func setCurrent(_ task: Task<StageOutputs, any Error>?, cancellable: Bool) {
+        let cancelNow = state.withLock { state -> Bool in
+            state.current = cancellable ? task : nil
+            return cancellable && state.cancelReason != nil
+        }
+        if cancelNow { task?.cancel() }
+    }
+}

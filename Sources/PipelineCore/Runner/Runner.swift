@@ -1,0 +1,72 @@
+import Foundation
+import Logging
+
+/// Runs a pipeline's stages in order, then `on_failure` when one fails, recording everything.
+public struct Runner: Sendable {
+    /// The stages `uses:` names resolve to.
+    public var registry: StageRegistry
+    /// The clock stages wait on.
+    public var clock: any Clock<Duration>
+    /// The environment expressions and stages see.
+    public var environment: [String: String]
+    /// Earlier runs, for stages such as rollback.
+    public var history: any RunHistory
+    /// Extra services for stages (e.g. the deployment target).
+    public var services: ServiceBag
+    /// Receives every event as it is recorded, and every log line (for live progress).
+    public var observer: (any RunObserver)?
+
+    public init(
+        registry: StageRegistry, clock: any Clock<Duration> = ContinuousClock(), environment: [String: String],
+        history: any RunHistory = EmptyRunHistory(), services: ServiceBag = ServiceBag(),
+        observer: (any RunObserver)? = nil
+    ) {
+        self.registry = registry
+        self.clock = clock
+        self.environment = environment
+        self.history = history
+        self.services = services
+        self.observer = observer
+    }
+
+    /// Everything one run needs besides the pipeline.
+    public struct Job: Sendable {
+        public var pipeline: Pipeline
+        public var record: RunRecord
+        public var source: any SourceTree
+        public var recorder: any RunRecorder
+        public var control: RunControl
+
+        public init(
+            pipeline: Pipeline, record: RunRecord, source: any SourceTree, recorder: any RunRecorder,
+            control: RunControl = RunControl()
+        ) {
+            self.pipeline = pipeline
+            self.record = record
+            self.source = source
+            self.recorder = recorder
+            self.control = control
+        }
+    }
+
+    /// Runs the job to its end and returns the final record. Recording errors end the run as failed.
+    public func run(_ job: Job) async -> RunRecord {
+        var state = RunState(job: job, runner: self)
+        do {
+            try await state.execute()
+        } catch {
+            state.record.status = .failed
+            state.record.error = state.redactor.redact("recording the run failed: \(error)")
+            try? state.finish()
+        }
+        return state.record
+    }
+}
+
+/// Receives a run's events and stage log lines as they happen.
+public protocol RunObserver: Sendable {
+    /// An event was recorded.
+    func event(_ event: RunEvent, record: RunRecord)
+    /// A stage wrote a log line.
+    func log(stage: String, line: String)
+}

@@ -1,0 +1,107 @@
+/// A step of a pipeline: the protocol every built-in, Swift and executable stage conforms to.
+///
+/// The engine creates a stage with `init()`, then calls ``run(_:)`` once per attempt with a context
+/// that holds the evaluated inputs, the target, the outputs of earlier stages, the commit, the run,
+/// a logger that writes to this stage's log, and a clock.
+///
+/// A stage author must guarantee:
+/// - **Idempotent on re-run.** Running the stage again for the same run and inputs (after a crash,
+///   a retry, or a second `pipeline run` of the same commit) converges on the same state and does not
+///   duplicate work: look up what exists before creating it.
+/// - **Honours cancellation.** When the run is cancelled (Ctrl-C, SIGTERM, a timeout), the task is
+///   cancelled: waits must use `context.sleep(for:)` or check `Task.isCancelled`, and the stage must
+///   return or throw promptly, leaving nothing half-changed that `on_failure` cannot undo.
+/// - **Never logs secrets.** Credentials, tokens and passwords never go to the logger, the outputs or
+///   an error message. (The engine also masks known secret values, as a second line of defence.)
+/// - **Reports through the engine.** A stage never writes the run record or prints to stdout itself:
+///   it returns outputs, throws `StageFailure` with a message for people, and writes to its logger.
+public protocol Stage: Sendable {
+    /// The stage's name, summary, inputs and outputs.
+    static var descriptor: StageDescriptor { get }
+
+    /// Creates the stage; must be cheap and have no side effects.
+    init()
+
+    /// Runs the stage and returns its outputs, or throws to fail it.
+    func run(_ context: StageContext) async throws -> StageOutputs
+}
+
+/// What a stage is and what it takes: its `uses:` name, summary, inputs and outputs.
+public struct StageDescriptor: Sendable {
+    /// The name pipelines write under `uses:`.
+    public var name: String
+    /// One line for `pipeline stages`.
+    public var summary: String
+    /// The inputs it accepts under `with:`; nil means any (no checking).
+    public var inputs: [StageInputSpec]?
+    /// The output keys it returns; empty when undeclared.
+    public var outputs: [String]
+
+    public init(name: String, summary: String, inputs: [StageInputSpec]? = [], outputs: [String] = []) {
+        self.name = name
+        self.summary = summary
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+}
+
+/// One input a stage accepts.
+public struct StageInputSpec: Sendable, Hashable {
+    /// The kind of value an input takes.
+    public enum ValueType: String, Sendable, Hashable, Codable {
+        case string, number, integer, bool, duration, list, map, any
+    }
+
+    /// The key under `with:`.
+    public var name: String
+    /// The kind of value.
+    public var type: ValueType
+    /// Whether the pipeline must give it.
+    public var required: Bool
+    /// One line for people, with the default if any.
+    public var description: String
+
+    public init(_ name: String, _ type: ValueType, required: Bool = false, _ description: String) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.description = description
+    }
+
+    /// Checks a value against the type; returns a message when it does not fit.
+    public func check(_ value: InputValue) -> String? {
+        switch (type, value) {
+        case (.any, _), (.string, .string), (.number, .number), (.bool, .bool), (.list, .list), (.map, .map):
+            return nil
+        case (.string, .number), (.string, .bool): return nil
+        case (.integer, .number(let n)) where n.rounded() == n: return nil
+        case (.integer, _): return "expected an integer, got \(value.typeName)"
+        case (.duration, .string(let s)) where DurationFormat.parse(s) != nil: return nil
+        case (.duration, .number(0)): return nil
+        case (.duration, _): return "expected a duration like 30s or 5m, got \(describe(value))"
+        case (.bool, .string(let s)) where ["true", "false"].contains(s): return nil
+        case (.number, .string(let s)) where Double(s) != nil: return nil
+        default: return "expected \(type.article), got \(value.typeName)"
+        }
+    }
+
+    private func describe(_ value: InputValue) -> String {
+        if let s = value.scalarString { return "'\(s)'" }
+        return value.typeName
+    }
+}
+
+extension StageInputSpec.ValueType {
+    var article: String {
+        switch self {
+        case .string: return "a string"
+        case .number: return "a number"
+        case .integer: return "an integer"
+        case .bool: return "a boolean"
+        case .duration: return "a duration"
+        case .list: return "a list"
+        case .map: return "a map"
+        case .any: return "a value"
+        }
+    }
+}

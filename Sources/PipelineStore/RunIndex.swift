@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Foundation
+import PipelineCore
+
+/// One run as listed: the fields `pipeline runs` shows, kept in the index.
+public struct RunSummary: Sendable, Codable, Hashable {
+    public var id: String
+    public var pipeline: String
+    public var number: Int
+    public var status: RunStatus
+    public var trigger: String
+    public var sha: String
+    public var branch: String?
+    public var startedAt: Date
+    public var endedAt: Date?
+    public var durationMs: Int64?
+    public var dryRun: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case id, pipeline, number, status, trigger, sha, branch
+        case dryRun = "dry_run"
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
+        case durationMs = "duration_ms"
+    }
+
+    init(_ record: RunRecord) {
+        id = record.id
+        pipeline = record.pipeline
+        number = record.number
+        status = record.status
+        trigger = record.trigger
+        sha = String(record.commit.sha.prefix(12))
+        branch = record.commit.branch.map { String($0.prefix(100)) }
+        startedAt = record.startedAt
+        endedAt = record.endedAt
+        durationMs = record.durationMs
+        dryRun = record.dryRun ? true : nil
+    }
+}
+
+/// The run index: one fixed-size slot per run in start order, so the newest runs are read from the
+/// end of the file without scanning every run folder. A slot is rewritten in place when its run ends.
+struct RunIndex: Sendable {
+    static let slotSize = 512
+    let path: String
+
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .millisecondsSince1970
+        e.outputFormatting = .sortedKeys
+        return e
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .millisecondsSince1970
+        return d
+    }()
+
+    /// The slot a new run gets; call while holding the store lock.
+    func nextSlot() throws -> Int {
+        let fd = try Posix.open(path, O_RDWR | O_CREAT)
+        defer { close(fd) }
+        return Posix.fileSize(fd) / Self.slotSize
+    }
+
+    /// Writes (or rewrites) a run's slot.
+    func write(_ summary: RunSummary, slot: Int) throws {
+        var data = try Self.encoder.encode(summary)
+        guard data.count < Self.slotSize else {
+            throw PipelineError(.io, "index entry for \(summary.id) is too large")
+        }
+        data.append(Data(repeating: UInt8(ascii: " "), count: Self.slotSize - 1 - data.count))
+        data.append(UInt8(ascii: "\n"))
+        let fd = try Posix.open(path, O_RDWR | O_CREAT)
+        defer { close(fd) }
+        try Posix.pwriteAll(fd, data, at: slot * Self.slotSize, path: path)
+    }
+
+    /// Reads slots newest first, calling `visit` for each decodable one until it returns false.
+    func scanNewestFirst(_ visit: (RunSummary, Int) -> Bool) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let fd = try Posix.open(path, O_RDONLY)
+        defer { close(fd) }
+        let count = Posix.fileSize(fd) / Self.slotSize
+        var end = count
+        let chunk = 256
+        while end > 0 {
+            let start = max(0, end - chunk)
+            let data = Posix.pread(fd, count: (end - start) * Self.slotSize, at: start * Self.slotSize)
+            var slot = end - 1
+            while slot >= start {
+                let offset = (slot - start) * Self.slotSize
+                if offset + Self.slotSize <= data.count {
+                    let bytes = data[data.startIndex + offset..<data.startIndex + offset + Self.slotSize]
+                    if let summary = try? Self.decoder.decode(RunSummary.self, from: bytes) {
+                        if !visit(summary, slot) { return }
+                    }
+                }
+                slot -= 1
+            }
+            end = start
+        }
+    }
+}

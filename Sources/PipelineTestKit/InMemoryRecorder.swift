@@ -1,0 +1,86 @@
+import Foundation
+import PipelineCore
+import Synchronization
+
+/// A run recorder that keeps everything in memory, for tests of stages and pipelines.
+public final class InMemoryRecorder: RunRecorder {
+    private struct State {
+        var events: [RunEvent] = []
+        var records: [RunRecord] = []
+        var logs: [String: [String]] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let artifactStore = InMemoryArtifacts()
+
+    public init() {}
+
+    public func append(_ event: RunEvent) throws { state.withLock { $0.events.append(event) } }
+    public func write(_ record: RunRecord) throws { state.withLock { $0.records.append(record) } }
+    public func log(stage: String) -> any LogSink { Sink(recorder: self, stage: stage) }
+    public var artifacts: any ArtifactSink { artifactStore }
+
+    /// Every event recorded so far.
+    public var events: [RunEvent] { state.withLock { $0.events } }
+    /// The newest record written.
+    public var lastRecord: RunRecord? { state.withLock { $0.records.last } }
+    /// How many times the record was written.
+    public var writeCount: Int { state.withLock { $0.records.count } }
+    /// The log lines of one stage.
+    public func logLines(_ stage: String) -> [String] { state.withLock { $0.logs[stage] ?? [] } }
+    /// A saved artifact.
+    public func artifact(_ name: String) -> Data? { try? artifactStore.load(name) }
+
+    fileprivate func appendLog(_ stage: String, _ line: String) {
+        state.withLock { $0.logs[stage, default: []].append(line) }
+    }
+
+    private struct Sink: LogSink {
+        let recorder: InMemoryRecorder
+        let stage: String
+        func write(_ line: String) { recorder.appendLog(stage, line) }
+    }
+}
+
+/// Artifacts kept in memory.
+public final class InMemoryArtifacts: ArtifactSink {
+    private let files = Mutex<[String: Data]>([:])
+    public init() {}
+    public func save(_ name: String, data: Data) throws { files.withLock { $0[name] = data } }
+    public func load(_ name: String) throws -> Data? { files.withLock { $0[name] } }
+}
+
+/// A source tree of files held in memory.
+public struct InMemorySourceTree: SourceTree {
+    /// The files by path.
+    public var files: [String: Data]
+    /// File modes by path (default 0o644).
+    public var modes: [String: Int]
+
+    public init(files: [String: String] = [:], modes: [String: Int] = [:]) {
+        self.files = files.mapValues { Data($0.utf8) }
+        self.modes = modes
+    }
+
+    public var description: String { "memory" }
+
+    public func readFile(_ path: String) throws -> Data {
+        guard let data = files[path] else { throw PipelineError(.notFound, "no file \(path)") }
+        return data
+    }
+
+    public func listDirectory(_ path: String) throws -> [SourceEntry] {
+        let prefix = path.isEmpty ? "" : path + "/"
+        var entries: [String: Bool] = [:]
+        for key in files.keys where key.hasPrefix(prefix) {
+            let rest = key.dropFirst(prefix.count)
+            if let slash = rest.firstIndex(of: "/") { entries[String(rest[..<slash])] = true } else {
+                entries[String(rest)] = entries[String(rest)] ?? false
+            }
+        }
+        guard !entries.isEmpty else { throw PipelineError(.notFound, "no folder \(path)") }
+        return entries.keys.sorted().map { SourceEntry(name: $0, isDirectory: entries[$0]!) }
+    }
+
+    public func fileMode(_ path: String) throws -> Int { modes[path] ?? 0o644 }
+}
