@@ -23,6 +23,12 @@ let package = Package(
             ]
         ),
         .target(name: "PipelineStore", dependencies: ["PipelineCore"]),
+        .systemLibrary(
+            name: "CLibGit2",
+            pkgConfig: "libgit2",
+            providers: [.apt(["libgit2-dev"])]
+        ),
+        .target(name: "PipelineGit", dependencies: ["CLibGit2", "PipelineCore", "PipelineStore"]),
         .target(
             name: "BuiltinStages",
             dependencies: ["PipelineCore"],
@@ -31,14 +37,14 @@ let package = Package(
         .target(
             name: "PipelineCLI",
             dependencies: [
-                "PipelineCore", "PipelineStore", "BuiltinStages",
+                "PipelineCore", "PipelineStore", "PipelineGit", "BuiltinStages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "PipelineKit",
-            dependencies: ["PipelineCore", "PipelineStore", "PipelineCLI", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PipelineCore", "PipelineStore", "PipelineGit", "PipelineCLI", .product(name: "Logging", package: "swift-log")]
         ),
         .target(name: "PipelineTestKit", dependencies: ["PipelineCore", "PipelineStore"]),
         .executableTarget(name: "pipeline", dependencies: ["PipelineCLI"]),
@@ -48,11 +54,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "pipeline-bench",
-            dependencies: ["PipelineCore", "PipelineStore", "PipelineTestKit"],
+            dependencies: ["PipelineCore", "PipelineStore", "PipelineGit", "PipelineTestKit"],
             path: "Benchmarks/PipelineBench"
         ),
         .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore", "PipelineTestKit"]),
         .testTarget(name: "PipelineStoreTests", dependencies: ["PipelineStore", "PipelineTestKit"]),
+        .testTarget(name: "PipelineGitTests", dependencies: ["PipelineGit", "PipelineTestKit"]),
         .testTarget(
             name: "PipelineCLITests",
             dependencies: ["PipelineCLI", "PipelineTestKit", "pipeline", "pipeline-testkit"]

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineCore
+import PipelineGit
 
 /// Where a command reads the pipeline and its files from.
 struct ResolvedSource {
@@ -47,7 +48,34 @@ enum SourceResolver {
     }
 }
 
-/// The seam where git support plugs in: nil when the folder is not a git repository (or git support is absent).
+/// Reads pipelines from git commits when the folder is a git repository.
 enum GitSourceHook {
-    static func resolve(root: URL, ref: String, commit: String?) throws -> ResolvedSource? { nil }
+    /// nil when `root` is not a git repository.
+    static func resolve(root: URL, ref: String, commit: String?) throws -> ResolvedSource? {
+        guard GitRepository.exists(at: root.path) else { return nil }
+        do {
+            let repository = try GitRepository.open(root.path)
+            let revision = commit ?? "HEAD"
+            let sha: String
+            do { sha = try repository.resolve(revision) } catch {
+                let known = (try? repository.branches().keys.sorted().joined(separator: ", ")) ?? ""
+                throw PipelineError(
+                    .notFound,
+                    "no commit '\(revision)' in \(root.path) (\(error.message)); branches: \(known.isEmpty ? "none" : known)")
+            }
+            let info = try repository.commit(sha)
+            var branch: String?
+            if let commit, (try? repository.branches())?[commit] != nil {
+                branch = commit
+            } else if commit == nil || commit == "HEAD" {
+                branch = repository.currentBranch()
+            }
+            return ResolvedSource(
+                tree: GitSourceTree(repository: repository, sha: sha),
+                commit: CommitInfo(sha: sha, branch: branch, message: info.message, author: info.author, date: info.date),
+                repository: root.path, pipelineRef: ref)
+        } catch let error as GitError {
+            throw error.pipelineError
+        }
+    }
 }

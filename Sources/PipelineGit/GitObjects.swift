@@ -1,0 +1,41 @@
+import CLibGit2
+import Foundation
+
+/// A commit's metadata.
+public struct GitCommit: Sendable, Hashable {
+    /// The full sha.
+    public var sha: String
+    /// The whole message.
+    public var message: String
+    /// `Name <email>`.
+    public var author: String
+    /// When it was authored.
+    public var date: Date
+    /// Parent shas.
+    public var parents: [String]
+}
+
+/// An SSH or GPG signature of a commit, and the payload it signs.
+public struct GitSignature: Sendable, Hashable {
+    /// The armored signature.
+    public var signature: String
+    /// The commit content the signature covers.
+    public var payload: String
+}
+
+enum OID {
+    static func string(_ oid: UnsafePointer<git_oid>) -> String {
+        var buffer = [CChar](repeating: 0, count: Int(GIT_OID_HEXSZ) + 1)
+        git_oid_tostr(&buffer, buffer.count, oid)
+        return String(cString: buffer)
+    }
+
+    static func parse(_ sha: String) throws(GitError) -> git_oid {
+        var oid = git_oid()
+        let result = git_oid_fromstr(&oid, sha)
+        guard result == 0 else {
+            throw GitError(operation: "parse sha \(sha)", message: "not a full 40-character sha", code: result)
+        }
+        return oid
+    }
+}
