@@ -44,7 +44,10 @@ let package = Package(
         ),
         .target(
             name: "PipelineKit",
-            dependencies: ["PipelineCore", "PipelineStore", "PipelineGit", "PipelineCLI", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "PipelineCore", "PipelineStore", "PipelineGit", "PipelineCLI",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(name: "PipelineTestKit", dependencies: ["PipelineCore", "PipelineStore"]),
         .executableTarget(name: "pipeline", dependencies: ["PipelineCLI"]),

@@ -23,7 +23,8 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
             message = String(cString: text)
         }
         if message.contains("safe.directory") || message.contains("not owned by current user") {
-            message = "the repository is owned by another user, and libgit2 refuses to open it "
+            message =
+                "the repository is owned by another user, and libgit2 refuses to open it "
                 + "(libgit2 calls this 'safe.directory'). Run pipeline as the repository's owner, or add it with "
                 + "`git config --global --add safe.directory PATH`. libgit2 said: \(message)"
         }

@@ -4,7 +4,8 @@ import PipelineCore
 
 extension GitRepository {
     /// Runs `body` with the root tree of a commit.
-    func withTree<T>(_ sha: String, _ body: (OpaquePointer, OpaquePointer) throws(GitError) -> T) throws(GitError) -> T {
+    func withTree<T>(_ sha: String, _ body: (OpaquePointer, OpaquePointer) throws(GitError) -> T) throws(GitError) -> T
+    {
         var oid = try OID.parse(sha)
         return try locked { repo throws(GitError) in
             var commit: OpaquePointer?

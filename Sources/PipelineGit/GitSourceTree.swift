@@ -25,7 +25,8 @@ public struct GitSourceTree: SourceTree {
     public func listDirectory(_ path: String) throws -> [SourceEntry] {
         do { return try repository.listDirectory(Self.clean(path), at: sha) } catch {
             throw error.isNotFound
-                ? PipelineError(.notFound, "folder \(path) does not exist at commit \(sha.prefix(7))") : error.pipelineError
+                ? PipelineError(.notFound, "folder \(path) does not exist at commit \(sha.prefix(7))")
+                : error.pipelineError
         }
     }
 

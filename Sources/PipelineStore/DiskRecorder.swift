@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Foundation
 import PipelineCore
 import Synchronization
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// Records one run in its folder: `run.json` (atomic), `events.jsonl` (fsynced), logs and artifacts.
 /// Holds the run's owner lock while alive, so a crashed run is recognised as `interrupted`.

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Foundation
 import PipelineCore
 import Synchronization
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// `events.jsonl`: one JSON event a line, each written and fsynced before `append` returns.
 final class EventLog: Sendable {

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Foundation
 import PipelineCore
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// One run as listed: the fields `pipeline runs` shows, kept in the index.
 public struct RunSummary: Sendable, Codable, Hashable {

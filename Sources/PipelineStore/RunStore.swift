@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Foundation
 import PipelineCore
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// Run records on disk under a state folder: `runs/PIPELINE/N/` per run, an index, and locks.
 public struct RunStore: Sendable {
@@ -52,9 +53,10 @@ public struct RunStore: Sendable {
         let pipelineFolder = "\(root)/runs/\(pipeline.name)"
         try Posix.makeDirectory(pipelineFolder)
         let counterPath = "\(pipelineFolder)/last-number"
-        let last = (try? String(contentsOfFile: counterPath, encoding: .utf8)).flatMap {
-            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
-        } ?? 0
+        let last =
+            (try? String(contentsOfFile: counterPath, encoding: .utf8)).flatMap {
+                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+            } ?? 0
         var number = last + 1
         while FileManager.default.fileExists(atPath: runFolder(pipeline: pipeline.name, number: number)) { number += 1 }
         try Posix.writeAtomically(Data("\(number)\n".utf8), to: counterPath)
@@ -65,7 +67,10 @@ public struct RunStore: Sendable {
         }
         let slot = try index.nextSlot()
         let host = ProcessInfo.processInfo.hostName
-        let user = ProcessInfo.processInfo.environment["USER"] ?? getpwuid(getuid()).map { String(cString: $0.pointee.pw_name) } ?? String(getuid())
+        let user =
+            ProcessInfo.processInfo.environment["USER"] ?? getpwuid(getuid()).map {
+                String(cString: $0.pointee.pw_name)
+            } ?? String(getuid())
         var record = RunRecord(
             id: "\(pipeline.name)-\(number)", number: number, pipeline: pipeline, trigger: trigger, commit: commit,
             repository: repository, startedBy: "\(user)@\(host)", pid: getpid(),

@@ -7,8 +7,11 @@ public struct StoreHistory: RunHistory {
     public init(store: RunStore) { self.store = store }
 
     public func lastSucceededOutputs(pipeline: String) throws -> [String: StageOutputs]? {
-        guard let summary = try store.list(
-            pipeline: pipeline, status: .succeeded, limit: 1, includeDryRuns: false).first else { return nil }
+        guard
+            let summary = try store.list(
+                pipeline: pipeline, status: .succeeded, limit: 1, includeDryRuns: false
+            ).first
+        else { return nil }
         let record = try store.load(runID: summary.id)
         return record.outputs
     }

@@ -74,7 +74,9 @@ public struct InMemorySourceTree: SourceTree {
         var entries: [String: Bool] = [:]
         for key in files.keys where key.hasPrefix(prefix) {
             let rest = key.dropFirst(prefix.count)
-            if let slash = rest.firstIndex(of: "/") { entries[String(rest[..<slash])] = true } else {
+            if let slash = rest.firstIndex(of: "/") {
+                entries[String(rest[..<slash])] = true
+            } else {
                 entries[String(rest)] = entries[String(rest)] ?? false
             }
         }

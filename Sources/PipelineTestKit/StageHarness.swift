@@ -20,8 +20,10 @@ public struct StageHarness: Sendable {
     public var history: any RunHistory
 
     public init(
-        source: any SourceTree = InMemorySourceTree(), target: TargetConfig = TargetConfig(settings: ["service": .string("web")]),
-        commit: CommitInfo = CommitInfo(sha: String(repeating: "a", count: 40), branch: "main", message: "test", author: "Test <t@example.com>"),
+        source: any SourceTree = InMemorySourceTree(),
+        target: TargetConfig = TargetConfig(settings: ["service": .string("web")]),
+        commit: CommitInfo = CommitInfo(
+            sha: String(repeating: "a", count: 40), branch: "main", message: "test", author: "Test <t@example.com>"),
         outputs: [String: StageOutputs] = [:], environment: [String: String] = [:], services: ServiceBag = ServiceBag(),
         history: any RunHistory = EmptyRunHistory()
     ) {

@@ -22,7 +22,8 @@ import Testing
     }
 
     let scope = ExpressionScope(
-        commit: CommitInfo(sha: "0123456789abcdef0123456789abcdef01234567", branch: "main", message: "fix it", author: "A <a@x>"),
+        commit: CommitInfo(
+            sha: "0123456789abcdef0123456789abcdef01234567", branch: "main", message: "fix it", author: "A <a@x>"),
         pipelineName: "web", runID: "web-7", environment: ["REGION": "eu-west-1", "EMPTY": ""],
         outputs: ["register": ["revision": 12, "arn": "arn:aws:ecs:task-definition/web:12"]],
         target: TargetConfig(settings: ["service": .string("web"), "cluster": .string("prod")]))

@@ -117,9 +117,11 @@ import Testing
     }
 
     @Test func missingRequiredInputAndUnknownInput() {
-        let found = problems("target: {provider: local, service: s}\nstages:\n  - uses: sleep\n    with: {durration: 1s}\n")
+        let found = problems(
+            "target: {provider: local, service: s}\nstages:\n  - uses: sleep\n    with: {durration: 1s}\n")
         #expect(found.contains { $0.path == "stages[0].with.duration" && $0.message.contains("is required") })
-        #expect(found.contains { $0.path == "stages[0].with.durration" && $0.message.contains("did you mean 'duration'") })
+        #expect(
+            found.contains { $0.path == "stages[0].with.durration" && $0.message.contains("did you mean 'duration'") })
     }
 
     @Test func malformedYAMLNamesLineAndColumn() {
@@ -140,7 +142,8 @@ import Testing
     }
 
     @Test func badExpressionSyntaxPointsAtTheColumn() {
-        let found = problems("target: {provider: local, service: s}\nstages:\n  - uses: echo\n    with:\n      a: x ${{ commit.sha\n")
+        let found = problems(
+            "target: {provider: local, service: s}\nstages:\n  - uses: echo\n    with:\n      a: x ${{ commit.sha\n")
         #expect(found.count == 1)
         #expect(found[0].message.contains("without a closing"))
         #expect(found[0].location?.line == 5)

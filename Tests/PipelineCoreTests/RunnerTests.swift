@@ -49,7 +49,8 @@ struct LeakyStage: Stage {
     }
 
     @Test func runsStagesInOrderAndPassesOutputs() async throws {
-        let p = try pipeline("""
+        let p = try pipeline(
+            """
             stages:
               - {uses: echo, id: a, with: {v: "${{ commit.short_sha }}"}}
               - {uses: echo, id: b, with: {w: "from-${{ stages.a.outputs.v }}"}}
@@ -64,7 +65,8 @@ struct LeakyStage: Stage {
     }
 
     @Test func failureStopsAndRunsOnFailureWhichSeesWhy() async throws {
-        let p = try pipeline("""
+        let p = try pipeline(
+            """
             stages:
               - {uses: noop}
               - {uses: fail, with: {message: kaboom}}

@@ -23,7 +23,8 @@ struct LogsCommand: AsyncParsableCommand {
         var record = try store.load(runID: runID)
         if let stage, !record.stages.contains(where: { $0.id == stage }) {
             throw PipelineError(
-                .notFound, "run \(runID) has no stage '\(stage)' (it has: \(record.stages.map(\.id).joined(separator: ", ")))")
+                .notFound,
+                "run \(runID) has no stage '\(stage)' (it has: \(record.stages.map(\.id).joined(separator: ", ")))")
         }
         var offsets: [String: UInt64] = [:]
         let stages = stage.map { [$0] } ?? record.stages.map(\.id)

@@ -25,7 +25,8 @@ struct RunsCommand: ParsableCommand {
         guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
         if let status, RunStatus(rawValue: status) == nil {
             throw ValidationError(
-                "unknown status '\(status)'; expected one of: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                "unknown status '\(status)'; expected one of: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
     }
 
@@ -43,7 +44,8 @@ struct RunsCommand: ParsableCommand {
         let rows = runs.map { run in
             [
                 run.id, run.status.rawValue, String(run.sha.prefix(7)), run.branch ?? "-", run.trigger,
-                Terminal.timestamp(run.startedAt), run.durationMs.map { DurationFormat.format(.milliseconds($0)) } ?? "-",
+                Terminal.timestamp(run.startedAt),
+                run.durationMs.map { DurationFormat.format(.milliseconds($0)) } ?? "-",
             ]
         }
         print(Terminal.table(["RUN", "STATUS", "COMMIT", "BRANCH", "TRIGGER", "STARTED", "DURATION"], rows))

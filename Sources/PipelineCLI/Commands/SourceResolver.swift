@@ -61,7 +61,8 @@ enum GitSourceHook {
                 let known = (try? repository.branches().keys.sorted().joined(separator: ", ")) ?? ""
                 throw PipelineError(
                     .notFound,
-                    "no commit '\(revision)' in \(root.path) (\(error.message)); branches: \(known.isEmpty ? "none" : known)")
+                    "no commit '\(revision)' in \(root.path) (\(error.message)); branches: \(known.isEmpty ? "none" : known)"
+                )
             }
             let info = try repository.commit(sha)
             var branch: String?
@@ -72,7 +73,8 @@ enum GitSourceHook {
             }
             return ResolvedSource(
                 tree: GitSourceTree(repository: repository, sha: sha),
-                commit: CommitInfo(sha: sha, branch: branch, message: info.message, author: info.author, date: info.date),
+                commit: CommitInfo(
+                    sha: sha, branch: branch, message: info.message, author: info.author, date: info.date),
                 repository: root.path, pipelineRef: ref)
         } catch let error as GitError {
             throw error.pipelineError

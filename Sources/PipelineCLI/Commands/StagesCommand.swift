@@ -28,7 +28,9 @@ struct StagesCommand: ParsableCommand {
             print("\(d.name) — \(d.summary)")
             if let inputs = d.inputs {
                 for input in inputs {
-                    print("    \(input.name) (\(input.type.rawValue)\(input.required ? ", required" : "")): \(input.description)")
+                    print(
+                        "    \(input.name) (\(input.type.rawValue)\(input.required ? ", required" : "")): \(input.description)"
+                    )
                 }
             } else {
                 print("    (accepts any inputs)")

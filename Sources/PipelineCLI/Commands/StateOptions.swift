@@ -4,7 +4,9 @@ import PipelineStore
 
 /// The `--state-dir` option shared by the commands that read or write run records.
 struct StateOptions: ParsableArguments {
-    @Option(name: .customLong("state-dir"), help: "Where runs are recorded (default: $PIPELINE_STATE_DIR, else ./.pipeline).")
+    @Option(
+        name: .customLong("state-dir"),
+        help: "Where runs are recorded (default: $PIPELINE_STATE_DIR, else ./.pipeline).")
     var stateDir: String?
 
     func openStore() throws -> RunStore {

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Dispatch
 import Foundation
 import PipelineCore
 import Synchronization
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// SIGINT/SIGTERM during a run: the first cancels the running stage and lets `on_failure` run;
 /// the second records the run as `interrupted` and exits at once (130).
@@ -49,7 +50,8 @@ final class SignalTrap: @unchecked Sendable {
         }
         if n == 1 {
             let record = control.latestRecord
-            let message = "\(name) received: cancelling the running stage, then running on_failure (again to stop at once)"
+            let message =
+                "\(name) received: cancelling the running stage, then running on_failure (again to stop at once)"
             try? recorder.append(RunEvent(.cancelRequested, run: record?.id ?? "", message: message))
             if !quiet { Terminal.note("\n\(message)") }
             control.cancel(reason: "\(name) received")

@@ -30,7 +30,9 @@ enum Summary {
         var rows: [[String]] = []
         for stage in record.stages {
             let took = stage.durationMs.map { DurationFormat.format(.milliseconds($0)) } ?? "-"
-            rows.append([stage.phase == "on_failure" ? "↺ \(stage.id)" : stage.id, stage.uses, stage.status.rawValue, took])
+            rows.append([
+                stage.phase == "on_failure" ? "↺ \(stage.id)" : stage.id, stage.uses, stage.status.rawValue, took,
+            ])
         }
         lines.append(Terminal.table(["STAGE", "USES", "STATUS", "DURATION"], rows))
         for stage in record.stages where !stage.outputs.isEmpty || stage.error != nil {

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Foundation
 import PipelineCore
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// Writing to the terminal: errors to stderr, and whether stdout is a terminal.
 enum Terminal {

@@ -125,7 +125,9 @@ public struct ExpressionParser {
         while true {
             let start = index
             while !atEnd, Self.isNameCharacter(chars[index]) { index += 1 }
-            guard start < index else { throw ExpressionSyntaxError(message: "expected a name after '.'", offset: index) }
+            guard start < index else {
+                throw ExpressionSyntaxError(message: "expected a name after '.'", offset: index)
+            }
             parts.append(String(chars[start..<index]))
             guard !atEnd, chars[index] == "." else { break }
             index += 1

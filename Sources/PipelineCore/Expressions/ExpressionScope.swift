@@ -76,7 +76,8 @@ public struct ExpressionScope: Sendable {
             }
             guard let value = stageOutputs[p[3]] else {
                 let known = stageOutputs.keys.sorted().joined(separator: ", ")
-                throw ExpressionError("stage '\(p[1])' has no output '\(p[3])' (it has: \(known.isEmpty ? "none" : known))")
+                throw ExpressionError(
+                    "stage '\(p[1])' has no output '\(p[3])' (it has: \(known.isEmpty ? "none" : known))")
             }
             return value.inputValue
         default: break

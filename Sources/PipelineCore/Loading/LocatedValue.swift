@@ -30,7 +30,11 @@ public struct LocatedValue: Sendable {
         guard let node else {
             throw PipelineError(
                 .invalidPipeline, "\(file) is empty",
-                diagnostics: [Diagnostic(location: SourceLocation(file: file, line: 1, column: 1), path: "", message: "the file is empty")])
+                diagnostics: [
+                    Diagnostic(
+                        location: SourceLocation(file: file, line: 1, column: 1), path: "", message: "the file is empty"
+                    )
+                ])
         }
         return try convert(node, file: file, depth: 0)
     }

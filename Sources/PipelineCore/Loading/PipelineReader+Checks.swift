@@ -8,7 +8,9 @@ extension PipelineReader {
             for (i, step) in steps.enumerated() {
                 if let first = seen[step.id] {
                     let line = first.map { " (first at line \($0.line))" } ?? ""
-                    error(step.location, "\(section)[\(i)].id", "duplicate id '\(step.id)'\(line); give one of them an id:")
+                    error(
+                        step.location, "\(section)[\(i)].id",
+                        "duplicate id '\(step.id)'\(line); give one of them an id:")
                 }
                 seen[step.id] = step.location
             }
@@ -46,7 +48,9 @@ extension PipelineReader {
                 let node = step.with[key]!
                 guard let spec = byName[key] else {
                     var message = "unknown input for stage '\(step.uses)'"
-                    if let guess = Self.closest(key, in: Array(byName.keys)) { message += " (did you mean '\(guess)'?)" }
+                    if let guess = Self.closest(key, in: Array(byName.keys)) {
+                        message += " (did you mean '\(guess)'?)"
+                    }
                     let known = specs.map(\.name)
                     message += "; it takes: \(known.isEmpty ? "no inputs" : known.joined(separator: ", "))"
                     error(node.location, "\(path).with.\(key)", message)
@@ -57,7 +61,9 @@ extension PipelineReader {
                 }
             }
             for spec in specs where spec.required && step.with[spec.name] == nil {
-                error(step.location, "\(path).with.\(spec.name)", "is required by stage '\(step.uses)': \(spec.description)")
+                error(
+                    step.location, "\(path).with.\(spec.name)",
+                    "is required by stage '\(step.uses)': \(spec.description)")
             }
         }
         for (section, nodes) in [("with", step.with), ("env", step.env)] {
@@ -92,7 +98,9 @@ extension PipelineReader {
         switch expression {
         case .path(let p) where p.count == 2 && p[0] == "env":
             if environment[p[1]] == nil {
-                error(at, path, "environment variable \(p[1]) is not set (write ${{ env.\(p[1]) || 'default' }} for a default)")
+                error(
+                    at, path,
+                    "environment variable \(p[1]) is not set (write ${{ env.\(p[1]) || 'default' }} for a default)")
             }
         case .or(_, let right):
             checkEnvironment(right, environment, at, path)

@@ -153,7 +153,8 @@ extension PipelineReader {
             }
         case .list(let items):
             return TemplateNode(
-                .list(items.enumerated().map { template($0.element, "\(path)[\($0.offset)]") }), location: value.location)
+                .list(items.enumerated().map { template($0.element, "\(path)[\($0.offset)]") }),
+                location: value.location)
         case .map(let pairs):
             var out: [String: TemplateNode] = [:]
             for (key, _, v) in pairs { out[key] = template(v, "\(path).\(key)") }

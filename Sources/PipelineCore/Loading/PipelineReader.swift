@@ -32,8 +32,12 @@ struct PipelineReader {
             switch key {
             case "name":
                 if let s = string(value, "name") {
-                    if Self.isValidName(s) { name = s } else {
-                        error(value.location, "name", "expected letters, digits, '.', '_' or '-' (at most 100), got '\(s)'")
+                    if Self.isValidName(s) {
+                        name = s
+                    } else {
+                        error(
+                            value.location, "name",
+                            "expected letters, digits, '.', '_' or '-' (at most 100), got '\(s)'")
                     }
                 }
             case "description": _ = string(value, "description")
@@ -123,7 +127,9 @@ struct PipelineReader {
         }
     }
 
-    mutating func map(_ value: LocatedValue, _ path: String) -> [(key: String, keyLocation: SourceLocation, value: LocatedValue)]? {
+    mutating func map(_ value: LocatedValue, _ path: String) -> [(
+        key: String, keyLocation: SourceLocation, value: LocatedValue
+    )]? {
         if case .map(let pairs) = value.kind { return pairs }
         if case .null? = value.scalarValue { return [] }
         error(value.location, path, "expected a map, got \(value.typeName)")

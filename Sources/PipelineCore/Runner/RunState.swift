@@ -60,8 +60,10 @@ struct RunState {
         record.durationMs = (ContinuousClock.now - started).milliseconds
         job.control.update(record)
         try job.recorder.write(record)
-        try emit(RunEvent(.runFinished, run: record.id, status: record.status.rawValue, message: record.error,
-            durationMs: record.durationMs))
+        try emit(
+            RunEvent(
+                .runFinished, run: record.id, status: record.status.rawValue, message: record.error,
+                durationMs: record.durationMs))
     }
 
     private mutating func markSkipped(from index: Int) {
@@ -149,10 +151,11 @@ struct RunState {
         job.control.setCurrent(nil, cancellable: cancellable)
         switch result {
         case .success(let outputs):
-            return .success(outputs.mapValues { value in
-                if case .string(let s) = value { return .string(redactor.redact(s)) }
-                return value
-            })
+            return .success(
+                outputs.mapValues { value in
+                    if case .string(let s) = value { return .string(redactor.redact(s)) }
+                    return value
+                })
         case .failure(let error as StageTimeout):
             return .failure(.timedOut, "timed out after \(DurationFormat.format(error.limit))")
         case .failure(is CancellationError):
