@@ -27,7 +27,8 @@ public struct RunSummary: Sendable, Codable, Hashable {
         case durationMs = "duration_ms"
     }
 
-    init(_ record: RunRecord) {
+    /// The summary of a run record.
+    public init(_ record: RunRecord) {
         id = record.id
         pipeline = record.pipeline
         number = record.number
@@ -44,9 +45,15 @@ public struct RunSummary: Sendable, Codable, Hashable {
 
 /// The run index: one fixed-size slot per run in start order, so the newest runs are read from the
 /// end of the file without scanning every run folder. A slot is rewritten in place when its run ends.
-struct RunIndex: Sendable {
+public struct RunIndex: Sendable {
     static let slotSize = 512
-    let path: String
+    /// The index file.
+    public let path: String
+
+    /// The index of a store.
+    public init(store: RunStore) { path = "\(store.root)/index/runs.idx" }
+
+    init(path: String) { self.path = path }
 
     private static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -62,6 +69,9 @@ struct RunIndex: Sendable {
     }()
 
     /// The slot a new run gets; call while holding the store lock.
+    /// The number of slots in use.
+    public func count() throws -> Int { try nextSlot() }
+
     func nextSlot() throws -> Int {
         let fd = try Posix.open(path, O_RDWR | O_CREAT)
         defer { close(fd) }
@@ -69,7 +79,7 @@ struct RunIndex: Sendable {
     }
 
     /// Writes (or rewrites) a run's slot.
-    func write(_ summary: RunSummary, slot: Int) throws {
+    public func write(_ summary: RunSummary, slot: Int) throws {
         var data = try Self.encoder.encode(summary)
         guard data.count < Self.slotSize else {
             throw PipelineError(.io, "index entry for \(summary.id) is too large")

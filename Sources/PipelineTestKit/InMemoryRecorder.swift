@@ -6,7 +6,8 @@ import Synchronization
 public final class InMemoryRecorder: RunRecorder {
     private struct State {
         var events: [RunEvent] = []
-        var records: [RunRecord] = []
+        var lastRecord: RunRecord?
+        var writeCount = 0
         var logs: [String: [String]] = [:]
     }
 
@@ -16,16 +17,21 @@ public final class InMemoryRecorder: RunRecorder {
     public init() {}
 
     public func append(_ event: RunEvent) throws { state.withLock { $0.events.append(event) } }
-    public func write(_ record: RunRecord) throws { state.withLock { $0.records.append(record) } }
+    public func write(_ record: RunRecord) throws {
+        state.withLock {
+            $0.lastRecord = record
+            $0.writeCount += 1
+        }
+    }
     public func log(stage: String) -> any LogSink { Sink(recorder: self, stage: stage) }
     public var artifacts: any ArtifactSink { artifactStore }
 
     /// Every event recorded so far.
     public var events: [RunEvent] { state.withLock { $0.events } }
     /// The newest record written.
-    public var lastRecord: RunRecord? { state.withLock { $0.records.last } }
+    public var lastRecord: RunRecord? { state.withLock { $0.lastRecord } }
     /// How many times the record was written.
-    public var writeCount: Int { state.withLock { $0.records.count } }
+    public var writeCount: Int { state.withLock { $0.writeCount } }
     /// The log lines of one stage.
     public func logLines(_ stage: String) -> [String] { state.withLock { $0.logs[stage] ?? [] } }
     /// A saved artifact.
