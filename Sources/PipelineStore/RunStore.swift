@@ -98,8 +98,13 @@ public struct RunStore: Sendable {
             throw PipelineError(
                 .corruptRecord, "run record \(path) is corrupt and cannot be read: \(RunRecordCoding.describe(error))")
         }
-        if record.status == .running, let repaired = try repairIfAbandoned(record, folder: folder) {
-            record = repaired
+        if record.status == .running {
+            record.apply(EventLog.read("\(folder)/events.jsonl"))
+            if record.status == .running, let repaired = try repairIfAbandoned(record, folder: folder) {
+                record = repaired
+            } else if record.status.isFinal {
+                try? fixIndex(record)
+            }
         }
         return record
     }

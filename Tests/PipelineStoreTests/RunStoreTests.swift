@@ -181,4 +181,26 @@ let sampleCommit = CommitInfo(sha: String(repeating: "c", count: 40), branch: "m
         let outputs = try StoreHistory(store: store).lastSucceededOutputs(pipeline: "web")
         #expect(outputs?["a"]?["rev"] == "r1")
     }
+
+    @Test func liveAndCrashedRunsReplayEventsOntoTheSnapshot() throws {
+        let store = try RunStore(root: temporaryFolder())
+        var id = ""
+        do {
+            let (recorder, record) = try store.createRun(
+                pipeline: samplePipeline(), trigger: "manual", commit: sampleCommit, repository: nil, dryRun: false)
+            id = record.id
+            try recorder.append(RunEvent(.stageStarted, run: id, stage: "a"))
+            // run.json still says pending; the event says running.
+            #expect(try store.load(runID: id).stages[0].status == .running)
+            try recorder.append(
+                RunEvent(.stageFinished, run: id, stage: "a", status: "succeeded", durationMs: 5, outputs: ["k": "v"]))
+            let live = try store.load(runID: id)
+            #expect(live.stages[0].status == .succeeded)
+            #expect(live.stages[0].outputs["k"] == "v")
+            #expect(live.status == .running)
+        }
+        let crashed = try store.load(runID: id)
+        #expect(crashed.status == .interrupted)
+        #expect(crashed.stages[0].status == .succeeded)
+    }
 }

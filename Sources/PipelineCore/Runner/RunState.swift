@@ -8,6 +8,9 @@ struct RunState {
     let redactor: Redactor
     var record: RunRecord
     private let started = ContinuousClock.now
+    private var lastWrite: ContinuousClock.Instant?
+    /// `run.json` is rewritten at most this often while stages run; `events.jsonl` has every change.
+    static let snapshotInterval: Duration = .milliseconds(250)
 
     init(job: Runner.Job, runner: Runner) {
         self.job = job
@@ -18,6 +21,7 @@ struct RunState {
 
     mutating func execute() async throws {
         record.status = .running
+        try save(force: true)
         try emit(RunEvent(.runStarted, run: record.id, message: "\(record.pipeline) at \(record.commit.shortSHA)"))
         var failure: FailureInfo?
         for (index, step) in job.pipeline.stages.enumerated() {
@@ -75,9 +79,15 @@ struct RunState {
         runner.observer?.event(event, record: record)
     }
 
-    private mutating func save() throws {
+    /// Updates the in-memory copy for signal handlers, and `run.json` when forced or when the last
+    /// snapshot is older than `snapshotInterval` (readers replay `events.jsonl` for the rest).
+    private mutating func save(force: Bool = false) throws {
         job.control.update(record)
-        try job.recorder.write(record)
+        let now = ContinuousClock.now
+        if force || lastWrite.map({ now - $0 >= Self.snapshotInterval }) ?? true {
+            try job.recorder.write(record)
+            lastWrite = now
+        }
     }
 
     /// Runs one step; returns whether it succeeded.

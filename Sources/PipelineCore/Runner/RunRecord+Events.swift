@@ -1,0 +1,39 @@
+import Foundation
+
+extension RunRecord {
+    /// Brings the record up to date with events recorded after it was written. `events.jsonl` is
+    /// fsynced before each action while `run.json` is a snapshot written at most every few hundred
+    /// milliseconds, so a reader of a live or crashed run replays the events onto the snapshot.
+    public mutating func apply(_ events: [RunEvent]) {
+        var indexByID: [String: Int] = [:]
+        for (i, stage) in stages.enumerated() where indexByID[stage.id] == nil { indexByID[stage.id] = i }
+        for event in events where event.run == id {
+            switch event.type {
+            case .stageStarted:
+                guard let i = event.stage.flatMap({ indexByID[$0] }) else { continue }
+                if stages[i].status == .pending || stages[i].startedAt == nil {
+                    stages[i].status = .running
+                    stages[i].startedAt = event.time
+                }
+            case .stageFinished:
+                guard let i = event.stage.flatMap({ indexByID[$0] }),
+                    let status = event.status.flatMap(StageStatus.init(rawValue:))
+                else { continue }
+                stages[i].status = status
+                stages[i].endedAt = event.time
+                stages[i].durationMs = event.durationMs
+                stages[i].outputs = event.outputs ?? [:]
+                stages[i].error = status == .succeeded ? nil : event.message
+            case .runFinished:
+                if let status = event.status.flatMap(RunStatus.init(rawValue:)) {
+                    self.status = status
+                    endedAt = event.time
+                    durationMs = event.durationMs ?? durationMs
+                    error = event.message ?? error
+                }
+            case .runStarted, .onFailureStarted, .cancelRequested:
+                continue
+            }
+        }
+    }
+}
