@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         .target(
@@ -29,6 +31,15 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
         .target(name: "PipelineGit", dependencies: ["CLibGit2", "PipelineCore", "PipelineStore"]),
+        .target(
+            name: "PipelineAWS",
+            dependencies: [
+                "PipelineCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "BuiltinStages",
             dependencies: ["PipelineCore"],

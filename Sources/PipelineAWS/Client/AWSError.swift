@@ -1,0 +1,42 @@
+import PipelineCore
+
+/// A failed AWS call: service, operation, HTTP status, AWS error code, message and request id.
+/// It never holds credentials or signatures.
+public struct AWSError: Error, Sendable, CustomStringConvertible {
+    public var service: String
+    public var operation: String
+    /// 0 when no HTTP response arrived.
+    public var status: Int
+    /// AWS's error code (`ClusterNotFoundException`, `Throttling`, ...), or a transport kind.
+    public var code: String
+    public var message: String
+    public var requestID: String?
+    /// How many attempts were made.
+    public var attempts: Int
+
+    public init(
+        service: String, operation: String, status: Int, code: String, message: String, requestID: String? = nil,
+        attempts: Int = 1
+    ) {
+        self.service = service
+        self.operation = operation
+        self.status = status
+        self.code = code
+        self.message = message
+        self.requestID = requestID
+        self.attempts = attempts
+    }
+
+    /// One readable line.
+    public var description: String {
+        var text = "\(service) \(operation) failed"
+        text += status > 0 ? " (HTTP \(status) \(code))" : " (\(code))"
+        if !message.isEmpty { text += ": \(message)" }
+        if let requestID { text += " [request id \(requestID)]" }
+        if attempts > 1 { text += " after \(attempts) attempts" }
+        return text
+    }
+
+    /// True for errors from bad configuration or missing resources (as opposed to outages).
+    public var isClientError: Bool { status >= 400 && status < 500 && status != 429 }
+}
