@@ -75,6 +75,8 @@ let package = Package(
         .testTarget(name: "PipelineStoreTests", dependencies: ["PipelineStore", "PipelineTestKit"]),
         .testTarget(name: "PipelineGitTests", dependencies: ["PipelineGit", "PipelineTestKit"]),
         .testTarget(
+            name: "PipelineAWSTests", dependencies: ["PipelineAWS", "PipelineTestKit"], exclude: ["Fixtures"]),
+        .testTarget(
             name: "PipelineCLITests",
             dependencies: ["PipelineCLI", "PipelineTestKit", "pipeline", "pipeline-testkit"]
         ),

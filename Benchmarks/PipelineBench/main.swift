@@ -155,7 +155,8 @@ func benchRunner() async throws {
     precondition(disk.status == .succeeded)
     print(
         String(
-            format: "runner, 1,000 no-op stages, recorded on disk: %.3f ms/stage (2 fsynced events per stage, run.json snapshot at most every 250 ms)",
+            format:
+                "runner, 1,000 no-op stages, recorded on disk: %.3f ms/stage (2 fsynced events per stage, run.json snapshot at most every 250 ms)",
             ms(onDisk) / 1000))
 }
 

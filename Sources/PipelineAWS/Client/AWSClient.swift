@@ -35,7 +35,8 @@ public final class AWSClient: Sendable {
         -> AWSClient
     {
         AWSClient(
-            configuration: AWSConfiguration(region: region, endpointOverride: endpointOverride, environment: environment),
+            configuration: AWSConfiguration(
+                region: region, endpointOverride: endpointOverride, environment: environment),
             credentials: CredentialChain.standard(environment: environment, http: .shared),
             retry: .standard(environment: environment))
     }
@@ -108,7 +109,8 @@ public final class AWSClient: Sendable {
         let creds: AWSCredentials
         do {
             guard let found = try await credentials.credentials() else {
-                return .failure(failure(0, "NoCredentials", "no AWS credentials found"), retryable: false, timedOut: false)
+                return .failure(
+                    failure(0, "NoCredentials", "no AWS credentials found"), retryable: false, timedOut: false)
             }
             creds = found
         } catch {
@@ -116,7 +118,8 @@ public final class AWSClient: Sendable {
         }
         let endpoint = configuration.endpoint(for: service)
         guard let base = URL(string: endpoint), let host = base.host else {
-            return .failure(failure(0, "InvalidEndpoint", "endpoint '\(endpoint)' is not a URL"), retryable: false, timedOut: false)
+            return .failure(
+                failure(0, "InvalidEndpoint", "endpoint '\(endpoint)' is not a URL"), retryable: false, timedOut: false)
         }
         let basePath = base.path == "/" ? "" : base.path
         let path = basePath + request.path

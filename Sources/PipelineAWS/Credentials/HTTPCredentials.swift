@@ -44,7 +44,8 @@ public struct ContainerCredentials: CredentialProvider {
         }
         var headers: [(String, String)] = []
         if let file = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"], !file.isEmpty {
-            let token = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let token = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines)
             headers.append(("Authorization", token))
         } else if let token = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"], !token.isEmpty {
             headers.append(("Authorization", token))
@@ -96,7 +97,8 @@ public struct InstanceMetadataCredentials: CredentialProvider {
         let creds = try await fetch(http, "\(base)/latest/meta-data/iam/security-credentials/\(role)", headers: header)
         guard creds.status == 200, let json = try? JSONDecoder().decode(TemporaryCredentialsJSON.self, from: creds.body)
         else {
-            throw CredentialError("instance metadata answered HTTP \(creds.status) without credentials for role \(role)")
+            throw CredentialError(
+                "instance metadata answered HTTP \(creds.status) without credentials for role \(role)")
         }
         return AWSCredentials(
             accessKeyID: json.AccessKeyId, secretAccessKey: json.SecretAccessKey, sessionToken: json.Token,

@@ -13,7 +13,8 @@ public struct SharedConfig: Sendable {
         let home = environment["HOME"] ?? NSHomeDirectory()
         let configPath = environment["AWS_CONFIG_FILE"] ?? "\(home)/.aws/config"
         let credentialsPath = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "\(home)/.aws/credentials"
-        config = Self.parse((try? String(contentsOfFile: Self.expand(configPath, home), encoding: .utf8)) ?? "", isConfig: true)
+        config = Self.parse(
+            (try? String(contentsOfFile: Self.expand(configPath, home), encoding: .utf8)) ?? "", isConfig: true)
         credentials = Self.parse(
             (try? String(contentsOfFile: Self.expand(credentialsPath, home), encoding: .utf8)) ?? "", isConfig: false)
         profile = environment["AWS_PROFILE"].flatMap { $0.isEmpty ? nil : $0 } ?? "default"
@@ -74,7 +75,8 @@ public struct ProfileCredentials: CredentialProvider {
     public func credentials() async throws -> AWSCredentials? {
         if !shared.profileExists {
             if explicitProfile {
-                throw CredentialError("profile '\(shared.profile)' (AWS_PROFILE) is in neither ~/.aws/config nor ~/.aws/credentials")
+                throw CredentialError(
+                    "profile '\(shared.profile)' (AWS_PROFILE) is in neither ~/.aws/config nor ~/.aws/credentials")
             }
             return nil
         }
@@ -127,5 +129,6 @@ struct CredentialProcess {
 }
 
 func parseISODate(_ text: String) -> Date? {
-    (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+    (try? Date(text, strategy: .iso8601))
+        ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
 }

@@ -28,7 +28,8 @@ extension AWSClient {
                     ("x-amz-target", "\(targetPrefix).\(operation)"),
                 ], body: body, idempotent: idempotent))
         do {
-            return try Self.jsonDecoder.decode(Output.self, from: response.body.isEmpty ? Data("{}".utf8) : response.body)
+            return try Self.jsonDecoder.decode(
+                Output.self, from: response.body.isEmpty ? Data("{}".utf8) : response.body)
         } catch {
             throw AWSError(
                 service: service.name, operation: operation, status: response.status, code: "InvalidResponse",

@@ -76,7 +76,8 @@ public struct CloudWatch: Sendable {
         var token: String?
         repeat {
             let output: Output = try await call(
-                "DescribeAlarms", Input(AlarmNames: names.isEmpty ? nil : names, AlarmNamePrefix: prefix, NextToken: token))
+                "DescribeAlarms",
+                Input(AlarmNames: names.isEmpty ? nil : names, AlarmNamePrefix: prefix, NextToken: token))
             alarms += output.MetricAlarms ?? []
             token = output.NextToken
         } while token != nil

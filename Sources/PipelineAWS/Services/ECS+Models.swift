@@ -32,7 +32,9 @@ extension ECS {
         public var loadBalancerName: String?
         public var containerName: String?
         public var containerPort: Int?
-        public init(targetGroupArn: String?, loadBalancerName: String? = nil, containerName: String?, containerPort: Int?) {
+        public init(
+            targetGroupArn: String?, loadBalancerName: String? = nil, containerName: String?, containerPort: Int?
+        ) {
             self.targetGroupArn = targetGroupArn
             self.loadBalancerName = loadBalancerName
             self.containerName = containerName

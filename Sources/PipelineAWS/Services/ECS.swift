@@ -6,7 +6,9 @@ public struct ECS: Sendable {
     let client: AWSClient
     public init(client: AWSClient) { self.client = client }
 
-    private func call<I: Encodable, O: Decodable>(_ operation: String, _ input: I, idempotent: Bool = true) async throws -> O {
+    private func call<I: Encodable, O: Decodable>(_ operation: String, _ input: I, idempotent: Bool = true) async throws
+        -> O
+    {
         try await client.json(
             .ecs, targetPrefix: "AmazonEC2ContainerServiceV20141113", version: "1.1", operation: operation, input,
             idempotent: idempotent)
@@ -18,7 +20,9 @@ public struct ECS: Sendable {
     /// Not idempotent: the client does not repeat it once it may have reached ECS.
     public func registerTaskDefinition(_ document: JSONValue, tags: [Tag]) async throws -> TaskDefinition {
         guard case .object(var fields) = document else {
-            throw AWSError(service: "ECS", operation: "RegisterTaskDefinition", status: 0, code: "InvalidInput", message: "the task definition is not a JSON object")
+            throw AWSError(
+                service: "ECS", operation: "RegisterTaskDefinition", status: 0, code: "InvalidInput",
+                message: "the task definition is not a JSON object")
         }
         if !tags.isEmpty {
             fields["tags"] = .array(tags.map { .object(["key": .string($0.key), "value": .string($0.value)]) })
@@ -41,7 +45,9 @@ public struct ECS: Sendable {
         do {
             let output: Output = try await call("DescribeTaskDefinition", Input(taskDefinition: name))
             return (output.taskDefinition, output.tags ?? [])
-        } catch let error as AWSError where error.code == "ClientException" && error.message.lowercased().contains("unable to describe") {
+        } catch let error as AWSError
+            where error.code == "ClientException" && error.message.lowercased().contains("unable to describe")
+        {
             return nil
         }
     }
@@ -68,7 +74,9 @@ public struct ECS: Sendable {
             arns += output.taskDefinitionArns ?? []
             token = output.nextToken
         } while token != nil && arns.count < limit
-        return arns
+        // Newest first, whatever order the endpoint used.
+        func revision(_ arn: String) -> Int { Int(arn.split(separator: ":").last ?? "") ?? 0 }
+        return arns.sorted { revision($0) > revision($1) }
     }
 
     /// Services by name or ARN; missing ones are returned as failures.
@@ -112,7 +120,9 @@ public struct ECS: Sendable {
     }
 
     /// Task ARNs of a service, every page.
-    public func listTasks(cluster: String, serviceName: String, desiredStatus: String = "RUNNING") async throws -> [String] {
+    public func listTasks(cluster: String, serviceName: String, desiredStatus: String = "RUNNING") async throws
+        -> [String]
+    {
         struct Input: Encodable {
             var cluster: String
             var serviceName: String
@@ -127,7 +137,8 @@ public struct ECS: Sendable {
         var token: String?
         repeat {
             let output: Output = try await call(
-                "ListTasks", Input(cluster: cluster, serviceName: serviceName, desiredStatus: desiredStatus, nextToken: token))
+                "ListTasks",
+                Input(cluster: cluster, serviceName: serviceName, desiredStatus: desiredStatus, nextToken: token))
             arns += output.taskArns ?? []
             token = output.nextToken
         } while token != nil

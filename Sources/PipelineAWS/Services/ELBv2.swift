@@ -111,7 +111,8 @@ public struct ELBv2: Sendable {
         Action(
             type: node.value("Type") ?? "", targetGroupArn: node.value("TargetGroupArn"),
             forward: node.child("ForwardConfig")?.list("TargetGroups").map {
-                WeightedTargetGroup(targetGroupArn: $0.value("TargetGroupArn") ?? "", weight: $0.value("Weight").flatMap(Int.init))
+                WeightedTargetGroup(
+                    targetGroupArn: $0.value("TargetGroupArn") ?? "", weight: $0.value("Weight").flatMap(Int.init))
             } ?? [])
     }
 
@@ -124,12 +125,14 @@ public struct ELBv2: Sendable {
 
     static func rule(_ node: XMLNode) -> Rule {
         Rule(
-            arn: node.value("RuleArn") ?? "", priority: node.value("Priority"), isDefault: node.value("IsDefault") == "true",
+            arn: node.value("RuleArn") ?? "", priority: node.value("Priority"),
+            isDefault: node.value("IsDefault") == "true",
             actions: node.list("Actions").map(action))
     }
 
     public func describeListeners(loadBalancerArn: String) async throws -> [Listener] {
-        try await paged("DescribeListeners", [("LoadBalancerArn", loadBalancerArn)], list: "Listeners").map(Self.listener)
+        try await paged("DescribeListeners", [("LoadBalancerArn", loadBalancerArn)], list: "Listeners").map(
+            Self.listener)
     }
 
     public func describeRules(listenerArn: String) async throws -> [Rule] {
@@ -171,7 +174,8 @@ public struct ELBv2: Sendable {
         return result.list("TargetHealthDescriptions").map {
             TargetHealth(
                 id: $0.child("Target")?.value("Id") ?? "", port: $0.child("Target")?.value("Port").flatMap(Int.init),
-                state: $0.child("TargetHealth")?.value("State") ?? "", reason: $0.child("TargetHealth")?.value("Reason"))
+                state: $0.child("TargetHealth")?.value("State") ?? "", reason: $0.child("TargetHealth")?.value("Reason")
+            )
         }
     }
 }

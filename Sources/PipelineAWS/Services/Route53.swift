@@ -64,7 +64,9 @@ public struct Route53: Sendable {
     }
 
     /// Record sets starting at a name (and type), every page up to `limit`.
-    public func listRecordSets(hostedZoneID: String, startName: String? = nil, startType: String? = nil, limit: Int = 1000)
+    public func listRecordSets(
+        hostedZoneID: String, startName: String? = nil, startType: String? = nil, limit: Int = 1000
+    )
         async throws -> [RecordSet]
     {
         var sets: [RecordSet] = []

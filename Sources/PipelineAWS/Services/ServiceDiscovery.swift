@@ -72,6 +72,16 @@ public struct ServiceDiscovery: Sendable {
         return out
     }
 
+    /// The service of a namespace with a name; checks each candidate's namespace with GetService,
+    /// as list summaries do not carry it.
+    public func findService(namespaceID: String, name: String) async throws -> Service? {
+        for candidate in try await listServices(namespaceID: namespaceID) where candidate.Name == name {
+            let service = try await getService(id: candidate.Id)
+            if service.NamespaceId == namespaceID { return service }
+        }
+        return nil
+    }
+
     /// Instances of a service, every page.
     public func listInstances(serviceID: String) async throws -> [Instance] {
         struct Input: Encodable {

@@ -24,7 +24,9 @@ enum URIEncoding {
         var bytes: [UInt8] = []
         var iterator = Array(text.utf8).makeIterator()
         while let byte = iterator.next() {
-            if byte == 0x25, let h = iterator.next(), let l = iterator.next(), let hv = hexValue(h), let lv = hexValue(l) {
+            if byte == 0x25, let h = iterator.next(), let l = iterator.next(), let hv = hexValue(h),
+                let lv = hexValue(l)
+            {
                 bytes.append(hv << 4 | lv)
             } else {
                 bytes.append(byte)

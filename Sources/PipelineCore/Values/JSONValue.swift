@@ -55,7 +55,8 @@ public indirect enum JSONValue: Sendable, Hashable {
         case .null: return "null"
         case .array(let a): return "[" + a.map { $0.canonicalText() }.joined(separator: ",") + "]"
         case .object(let o):
-            return "{" + o.keys.sorted().map { Self.quote($0) + ":" + o[$0]!.canonicalText() }.joined(separator: ",") + "}"
+            return "{" + o.keys.sorted().map { Self.quote($0) + ":" + o[$0]!.canonicalText() }.joined(separator: ",")
+                + "}"
         }
     }
 

@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Creates and inspects AWS resources in moto for the tests (with boto3).
+
+  aws_fixture.py ENDPOINT setup NAME         a cluster, VPC, ALB + target group + listener, a service NAME on
+                                             revision 1 of family NAME, a hosted zone, a Cloud Map namespace and
+                                             service, and an alarm NAME-5xx in OK; prints their ids as JSON
+  aws_fixture.py ENDPOINT set-alarm NAME STATE [REASON]
+  aws_fixture.py ENDPOINT service CLUSTER SERVICE      DescribeServices output for one service
+  aws_fixture.py ENDPOINT task-definitions FAMILY      every revision's ARN and images
+  aws_fixture.py ENDPOINT records ZONE_ID              the zone's record sets
+  aws_fixture.py ENDPOINT state                        a digest of everything mutable, for "nothing changed" checks
+"""
+import json
+import sys
+
+import boto3
+
+
+def client(endpoint, name):
+    return boto3.client(name, endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def setup(endpoint, name):
+    ecs = client(endpoint, "ecs")
+    ec2 = client(endpoint, "ec2")
+    elb = client(endpoint, "elbv2")
+    r53 = client(endpoint, "route53")
+    sd = client(endpoint, "servicediscovery")
+    cw = client(endpoint, "cloudwatch")
+    ecs.create_cluster(clusterName=name)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.%d.0/24" % i,
+                                 AvailabilityZone="us-east-1" + "ab"[i])["Subnet"]["SubnetId"] for i in range(2)]
+    sg = ec2.create_security_group(GroupName=name + "-sg", Description="t", VpcId=vpc)["GroupId"]
+    lb = elb.create_load_balancer(Name=name + "-lb", Subnets=subnets, SecurityGroups=[sg])["LoadBalancers"][0]
+    tg = elb.create_target_group(Name=name + "-tg", Protocol="HTTP", Port=80, VpcId=vpc,
+                                 TargetType="ip")["TargetGroups"][0]
+    listener = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                                   DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
+    td = ecs.register_task_definition(
+        family=name, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "app", "image": "registry.example.com/%s:v1" % name, "essential": True,
+                               "portMappings": [{"containerPort": 8080, "protocol": "tcp"}]}])["taskDefinition"]
+    ecs.create_service(
+        cluster=name, serviceName=name, taskDefinition=td["taskDefinitionArn"], desiredCount=2,
+        launchType="FARGATE",
+        loadBalancers=[{"targetGroupArn": tg["TargetGroupArn"], "containerName": "app", "containerPort": 8080}],
+        networkConfiguration={"awsvpcConfiguration": {"subnets": subnets, "securityGroups": [sg],
+                                                      "assignPublicIp": "DISABLED"}})
+    zone = r53.create_hosted_zone(Name=name + ".example.com", CallerReference=name)["HostedZone"]["Id"]
+    op = sd.create_public_dns_namespace(Name="sd-" + name + ".example.com")["OperationId"]
+    ns_id = sd.get_operation(OperationId=op)["Operation"]["Targets"]["NAMESPACE"]
+    svc = sd.create_service(Name="web", NamespaceId=ns_id,
+                            DnsConfig={"DnsRecords": [{"Type": "A", "TTL": 60}]})["Service"]
+    sd.register_instance(ServiceId=svc["Id"], InstanceId="i-1", Attributes={"AWS_INSTANCE_IPV4": "10.0.0.5"})
+    cw.put_metric_alarm(AlarmName=name + "-5xx", MetricName="HTTPCode_Target_5XX_Count", Namespace="AWS/ApplicationELB",
+                        Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1,
+                        ComparisonOperator="GreaterThanOrEqualToThreshold")
+    cw.set_alarm_state(AlarmName=name + "-5xx", StateValue="OK", StateReason="fixture")
+    print(json.dumps({
+        "cluster": name, "service": name, "family": name, "task_definition_arn": td["taskDefinitionArn"],
+        "load_balancer_arn": lb["LoadBalancerArn"], "load_balancer_dns": lb["DNSName"],
+        "load_balancer_zone": lb["CanonicalHostedZoneId"], "target_group_arn": tg["TargetGroupArn"],
+        "listener_arn": listener["Listeners"][0]["ListenerArn"], "hosted_zone_id": zone.split("/")[-1],
+        "namespace_id": ns_id, "sd_service_id": svc["Id"], "alarm": name + "-5xx", "subnets": subnets,
+        "security_group": sg,
+    }))
+
+
+def main():
+    endpoint, command, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if command == "setup":
+        setup(endpoint, args[0])
+    elif command == "set-alarm":
+        client(endpoint, "cloudwatch").set_alarm_state(
+            AlarmName=args[0], StateValue=args[1], StateReason=args[2] if len(args) > 2 else "set by the test")
+        print("{}")
+    elif command == "service":
+        out = client(endpoint, "ecs").describe_services(cluster=args[0], services=[args[1]])
+        services = [s for s in out["services"] if s["status"] != "INACTIVE"]
+        print(json.dumps(services[0] if services else {}, default=str))
+    elif command == "task-definitions":
+        ecs = client(endpoint, "ecs")
+        arns = ecs.list_task_definitions(familyPrefix=args[0])["taskDefinitionArns"]
+        out = []
+        for arn in arns:
+            td = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+            out.append({"arn": arn, "images": [c["image"] for c in td["containerDefinitions"]]})
+        print(json.dumps({"revisions": out}))
+    elif command == "records":
+        sets = client(endpoint, "route53").list_resource_record_sets(HostedZoneId=args[0])["ResourceRecordSets"]
+        print(json.dumps({"records": sets}, default=str))
+    elif command == "state":
+        ecs = client(endpoint, "ecs")
+        state = {}
+        for cluster in ecs.list_clusters()["clusterArns"]:
+            for svc_arn in ecs.list_services(cluster=cluster)["serviceArns"]:
+                svc = ecs.describe_services(cluster=cluster, services=[svc_arn])["services"][0]
+                state[svc_arn] = [svc["taskDefinition"], svc["desiredCount"], svc["status"]]
+        state["task_definitions"] = ecs.list_task_definitions()["taskDefinitionArns"]
+        r53 = client(endpoint, "route53")
+        for zone in r53.list_hosted_zones()["HostedZones"]:
+            sets = r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
+            state[zone["Id"]] = sorted(json.dumps(s, sort_keys=True, default=str) for s in sets)
+        print(json.dumps(state, sort_keys=True))
+    else:
+        sys.exit("unknown command " + command)
+
+
+if __name__ == "__main__":
+    main()
