@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "PipelineCLI",
             dependencies: [
-                "PipelineCore", "PipelineStore", "PipelineGit", "BuiltinStages",
+                "PipelineCore", "PipelineStore", "PipelineGit", "PipelineAWS", "BuiltinStages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -8,7 +8,7 @@
   aws_fixture.py ENDPOINT service CLUSTER SERVICE      DescribeServices output for one service
   aws_fixture.py ENDPOINT task-definitions FAMILY      every revision's ARN and images
   aws_fixture.py ENDPOINT records ZONE_ID              the zone's record sets
-  aws_fixture.py ENDPOINT state                        a digest of everything mutable, for "nothing changed" checks
+  aws_fixture.py ENDPOINT state NAME                   a digest of NAME's mutable resources, for "nothing changed" checks
 """
 import json
 import sys
@@ -92,15 +92,17 @@ def main():
         sets = client(endpoint, "route53").list_resource_record_sets(HostedZoneId=args[0])["ResourceRecordSets"]
         print(json.dumps({"records": sets}, default=str))
     elif command == "state":
+        # Everything mutable that belongs to the fixture NAME (its cluster, family and zone).
+        name = args[0]
         ecs = client(endpoint, "ecs")
         state = {}
-        for cluster in ecs.list_clusters()["clusterArns"]:
+        for cluster in [c for c in ecs.list_clusters()["clusterArns"] if c.endswith("/" + name)]:
             for svc_arn in ecs.list_services(cluster=cluster)["serviceArns"]:
                 svc = ecs.describe_services(cluster=cluster, services=[svc_arn])["services"][0]
                 state[svc_arn] = [svc["taskDefinition"], svc["desiredCount"], svc["status"]]
-        state["task_definitions"] = ecs.list_task_definitions()["taskDefinitionArns"]
+        state["task_definitions"] = ecs.list_task_definitions(familyPrefix=name)["taskDefinitionArns"]
         r53 = client(endpoint, "route53")
-        for zone in r53.list_hosted_zones()["HostedZones"]:
+        for zone in [z for z in r53.list_hosted_zones()["HostedZones"] if z["Name"] == name + ".example.com."]:
             sets = r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
             state[zone["Id"]] = sorted(json.dumps(s, sort_keys=True, default=str) for s in sets)
         print(json.dumps(state, sort_keys=True))

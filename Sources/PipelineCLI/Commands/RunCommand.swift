@@ -40,10 +40,16 @@ struct RunCommand: AsyncParsableCommand {
         let source = try SourceResolver.resolve(pipeline: pipeline, repo: repo, commit: commit)
         let loader = PipelineLoader(registry: registry, environment: environment)
         let definition = try loader.load(named: source.pipelineRef, from: source.tree)
+        try Preflight.check(
+            definition, registry: registry, source: source.tree, commit: source.commit, environment: environment)
+        var services = ServiceBag()
+        if let target = try TargetFactory.make(for: definition, environment: environment) {
+            services.set(DeploymentTargetBox(dryRun ? ReadOnlyTarget(target) : target))
+        }
         let store = try state.openStore()
 
         let mode: ProgressRenderer.Mode = json ? .silent : (Terminal.stdoutIsTerminal ? .terminal : .plain)
-        let progress = ProgressRenderer(mode: mode)
+        let progress = ProgressRenderer(mode: mode, showLogs: dryRun)
         let lock = try await TargetLock.acquire(
             store, key: definition.target.lockKey, holder: "\(definition.name) (pid \(getpid()))", wait: !noWait,
             onWait: { message in if mode != .silent { Terminal.note(message) } })
@@ -58,7 +64,8 @@ struct RunCommand: AsyncParsableCommand {
         defer { signals.uninstall() }
 
         let runner = Runner(
-            registry: registry, environment: environment, history: StoreHistory(store: store), observer: progress)
+            registry: registry, environment: environment, history: StoreHistory(store: store), services: services,
+            observer: progress)
         progress.start()
         let final = await runner.run(
             Runner.Job(pipeline: definition, record: record, source: source.tree, recorder: recorder, control: control))

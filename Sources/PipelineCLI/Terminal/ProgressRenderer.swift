@@ -14,11 +14,16 @@ final class ProgressRenderer: RunObserver {
     }
 
     private let mode: Mode
+    private let showLogs: Bool
     private let state = Mutex(State())
     private let ticker = Mutex<Task<Void, Never>?>(nil)
     private static let frames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
 
-    init(mode: Mode) { self.mode = mode }
+    /// `showLogs` prints every stage log line too (used by `--dry-run`, where the logs are the answer).
+    init(mode: Mode, showLogs: Bool = false) {
+        self.mode = mode
+        self.showLogs = showLogs
+    }
 
     func start() {
         guard mode == .terminal else { return }
@@ -47,6 +52,12 @@ final class ProgressRenderer: RunObserver {
     }
 
     func log(stage: String, line: String) {
+        if showLogs, mode != .silent {
+            let text = line.split(separator: " ", maxSplits: 2).dropFirst(2).first.map(String.init) ?? line
+            let indented = text.split(separator: "\n", omittingEmptySubsequences: false).map { "    \($0)" }
+            Terminal.write((mode == .terminal ? "\r\u{1B}[2K" : "") + indented.joined(separator: "\n") + "\n")
+            return
+        }
         guard mode == .terminal else { return }
         state.withLock { $0.lastLog = line }
     }

@@ -60,7 +60,7 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
 
     /// True for errors a user caused with bad input (exit code 2).
     public var isUserInputError: Bool {
-        [.invalidPipeline, .invalidInput, .notFound, .expression, .corruptRecord].contains(code)
+        [.invalidPipeline, .invalidInput, .notFound, .expression, .corruptRecord, .unsupported].contains(code)
     }
 }
 

@@ -24,6 +24,40 @@ public protocol Stage: Sendable {
 
     /// Runs the stage and returns its outputs, or throws to fail it.
     func run(_ context: StageContext) async throws -> StageOutputs
+
+    /// Checks what can be checked before the run starts — inputs known up front and files of the
+    /// commit — and throws `StageFailure` for bad input. Every stage's preflight runs before the
+    /// first stage does, so bad input stops the run (exit 2) before anything is changed.
+    static func preflight(_ check: PreflightContext) throws
+}
+
+extension Stage {
+    /// No checks beyond the declared inputs.
+    public static func preflight(_ check: PreflightContext) throws {}
+}
+
+/// What a stage's preflight check sees.
+public struct PreflightContext: Sendable {
+    /// The step.
+    public var step: StepInfo
+    /// Inputs whose values are known before the run (those reading earlier stages' outputs are absent).
+    public var inputs: StageInputs
+    /// The files of the commit.
+    public var source: any SourceTree
+    /// Expressions without stage outputs.
+    public var scope: ExpressionScope
+    /// The pipeline's target.
+    public var target: TargetConfig
+
+    public init(
+        step: StepInfo, inputs: StageInputs, source: any SourceTree, scope: ExpressionScope, target: TargetConfig
+    ) {
+        self.step = step
+        self.inputs = inputs
+        self.source = source
+        self.scope = scope
+        self.target = target
+    }
 }
 
 /// What a stage is and what it takes: its `uses:` name, summary, inputs and outputs.

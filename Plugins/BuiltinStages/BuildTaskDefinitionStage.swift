@@ -1,0 +1,97 @@
+import Foundation
+import PipelineCore
+
+/// `build-task-definition`: renders the commit's task definition template.
+public struct BuildTaskDefinitionStage: Stage {
+    public static let descriptor = StageDescriptor(
+        name: "build-task-definition",
+        summary: "Renders an ECS task definition template from the commit (JSON or YAML), sets the image, checks it.",
+        inputs: [
+            StageInputSpec("template", .string, required: true, "path of the template in the repository"),
+            StageInputSpec("image", .string, "image to set on the container, e.g. repo/web:${{ commit.sha }}"),
+            StageInputSpec("container", .string, "container to set the image on (default: the first essential one)"),
+            StageInputSpec("environment", .map, "environment variables to merge into that container"),
+        ],
+        outputs: ["family"])
+
+    public init() {}
+
+    static func render(_ inputs: StageInputs, source: any SourceTree, scope: ExpressionScope) throws -> JSONValue {
+        try TaskDefinitionTemplate.render(
+            path: try inputs.requiredString("template"), source: source, scope: scope,
+            image: try inputs.string("image"), container: try inputs.string("container"),
+            environment: try inputs.stringMap("environment") ?? [:])
+    }
+
+    public static func preflight(_ check: PreflightContext) throws {
+        guard check.inputs["template"] != nil else { return }
+        _ = try render(check.inputs, source: check.source, scope: check.scope)
+    }
+
+    public func run(_ context: StageContext) async throws -> StageOutputs {
+        let document = try Self.render(context.inputs, source: context.source, scope: context.expressionScope)
+        let family = document["family"]?.stringValue ?? ""
+        try context.artifacts.save("task-definition.json", data: Data(document.prettyText().utf8))
+        context.logger.info("rendered task definition \(family) → artifacts/task-definition.json")
+        if context.isDryRun, let target = try? context.deploymentTarget(), let service = context.target.service {
+            let current = try await target.service(service)
+            if let arn = current?.taskDefinition, let running = try await target.taskDefinition(arn) {
+                let diff = TaskDefinitionDiff.lines(
+                    old: TaskDefinitionDiff.comparable(running.document, like: document).prettyText(),
+                    new: document.prettyText())
+                context.logger.info(
+                    "diff against \(arn) (running on \(service)):\n\(diff.isEmpty ? "  (no changes)" : diff)")
+            } else {
+                context.logger.info("service \(service) runs no task definition yet; everything is new")
+            }
+        }
+        return ["family": .string(family)]
+    }
+}
+
+/// Comparing task definitions: the fields a template sets, and a line diff for people.
+enum TaskDefinitionDiff {
+    /// `registered` reduced to the fields `rendered` has (ECS adds defaults and metadata).
+    static func comparable(_ registered: JSONValue, like rendered: JSONValue) -> JSONValue {
+        switch (registered, rendered) {
+        case (.object(let r), .object(let t)):
+            var out: [String: JSONValue] = [:]
+            for (key, value) in t { out[key] = r[key].map { comparable($0, like: value) } ?? .null }
+            return .object(out)
+        case (.array(let r), .array(let t)) where r.count == t.count:
+            return .array(zip(r, t).map { comparable($0, like: $1) })
+        case (.int(let i), .string(let s)) where String(i) == s: return rendered
+        case (.string(let s), .int(let i)) where String(i) == s: return rendered
+        default: return registered
+        }
+    }
+
+    /// A minimal line diff (`- old`, `+ new`) by longest common subsequence.
+    static func lines(old: String, new: String) -> String {
+        let a = old.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = new.split(separator: "\n", omittingEmptySubsequences: false)
+        guard a != b else { return "" }
+        var lcs = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in stride(from: a.count - 1, through: 0, by: -1) {
+            for j in stride(from: b.count - 1, through: 0, by: -1) {
+                lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
+            }
+        }
+        var out: [String] = []
+        var i = 0
+        var j = 0
+        while i < a.count || j < b.count {
+            if i < a.count, j < b.count, a[i] == b[j] {
+                i += 1
+                j += 1
+            } else if j < b.count, i == a.count || lcs[i][j + 1] >= lcs[i + 1][j] {
+                out.append("+ \(b[j])")
+                j += 1
+            } else {
+                out.append("- \(a[i])")
+                i += 1
+            }
+        }
+        return out.joined(separator: "\n")
+    }
+}

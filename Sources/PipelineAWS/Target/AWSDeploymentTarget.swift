@@ -1,0 +1,171 @@
+import Foundation
+import PipelineCore
+
+/// The deployment target on AWS: ECS for task definitions and services, CloudWatch for alarms,
+/// ELBv2, Route 53 and Cloud Map for DNS aliases.
+public struct AWSDeploymentTarget: DeploymentTarget {
+    public let client: AWSClient
+    public let cluster: String
+    let ecs: ECS
+    let cloudWatch: CloudWatch
+    let elb: ELBv2
+    let route53: Route53
+    let serviceDiscovery: ServiceDiscovery
+
+    public init(client: AWSClient, cluster: String) {
+        self.client = client
+        self.cluster = cluster
+        ecs = ECS(client: client)
+        cloudWatch = CloudWatch(client: client)
+        elb = ELBv2(client: client)
+        route53 = Route53(client: client)
+        serviceDiscovery = ServiceDiscovery(client: client)
+    }
+
+    /// Builds the target for a pipeline's `target:` section; throws `.invalidInput` when no region is set.
+    public static func make(for target: TargetConfig, environment: [String: String]) throws -> AWSDeploymentTarget {
+        guard let cluster = target.cluster else { throw PipelineError(.invalidInput, "target.cluster is required") }
+        guard let region = AWSConfiguration.resolveRegion(pipelineRegion: target.region, environment: environment)
+        else {
+            throw PipelineError(
+                .invalidInput,
+                "no AWS region: set target.region in the pipeline, AWS_REGION, AWS_DEFAULT_REGION or a profile region")
+        }
+        var env = environment
+        if let profile = target.value(forKey: "profile")?.scalarString { env["AWS_PROFILE"] = profile }
+        return AWSDeploymentTarget(
+            client: .standard(region: region, endpointOverride: target.endpointURL, environment: env), cluster: cluster)
+    }
+
+    public var description: String { "ECS cluster \(cluster) in \(client.configuration.region)" }
+
+    static func record(_ td: ECS.TaskDefinition) -> TaskDefinitionRecord {
+        TaskDefinitionRecord(arn: td.arn, family: td.family, revision: td.revision, document: td.document)
+    }
+
+    public func latestTaskDefinition(family: String) async throws -> TaskDefinitionRecord? {
+        try await ecs.describeTaskDefinition(family).map { Self.record($0.0) }
+    }
+
+    public func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord? {
+        try await ecs.describeTaskDefinition(arn).map { Self.record($0.0) }
+    }
+
+    public func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
+        -> TaskDefinitionRecord
+    {
+        Self.record(
+            try await ecs.registerTaskDefinition(
+                document, tags: tags.keys.sorted().map { ECS.Tag(key: $0, value: tags[$0]!) }))
+    }
+
+    static func state(_ s: ECS.Service) -> ServiceState {
+        ServiceState(
+            name: s.serviceName, arn: s.serviceArn ?? "", taskDefinition: s.taskDefinition ?? "",
+            desiredCount: s.desiredCount ?? 0, runningCount: s.runningCount ?? 0,
+            deployments: (s.deployments ?? []).map {
+                DeploymentState(
+                    id: $0.id, status: $0.status, taskDefinition: $0.taskDefinition,
+                    rolloutState: $0.rolloutState ?? "", rolloutStateReason: $0.rolloutStateReason ?? "",
+                    desiredCount: $0.desiredCount ?? 0, runningCount: $0.runningCount ?? 0,
+                    failedTasks: $0.failedTasks ?? 0)
+            })
+    }
+
+    public func service(_ name: String) async throws -> ServiceState? {
+        try await ecs.describeService(cluster: cluster, service: name).map(Self.state)
+    }
+
+    public func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
+        async throws -> ServiceState
+    {
+        guard let main = try await ecs.describeService(cluster: cluster, service: template) else {
+            throw StageFailure("service \(template) does not exist in cluster \(cluster)")
+        }
+        var input = ECS.CreateServiceInput(
+            cluster: cluster, serviceName: name, taskDefinition: taskDefinition, desiredCount: desiredCount)
+        input.loadBalancers = main.loadBalancers.flatMap { $0.isEmpty ? nil : $0 }
+        input.serviceRegistries = main.serviceRegistries.flatMap { $0.isEmpty ? nil : $0 }
+        input.networkConfiguration =
+            main.networkConfiguration?.awsvpcConfiguration == nil ? nil : main.networkConfiguration
+        if let strategy = main.capacityProviderStrategy, !strategy.isEmpty {
+            input.capacityProviderStrategy = strategy
+        } else {
+            input.launchType = main.launchType
+        }
+        input.platformVersion = main.platformVersion
+        input.clientToken = "pipeline-\(name)-\(taskDefinition.split(separator: ":").last ?? "")"
+        input.tags = [.init(key: "pipeline:canary-of", value: template)]
+        return Self.state(try await ecs.createService(input))
+    }
+
+    public func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState {
+        var input = ECS.UpdateServiceInput(cluster: cluster, service: name)
+        input.taskDefinition = update.taskDefinition
+        input.desiredCount = update.desiredCount
+        if update.maximumPercent != nil || update.minimumHealthyPercent != nil || update.circuitBreaker != nil {
+            input.deploymentConfiguration = .init(
+                maximumPercent: update.maximumPercent, minimumHealthyPercent: update.minimumHealthyPercent,
+                deploymentCircuitBreaker: update.circuitBreaker.map { .init(enable: $0.enable, rollback: $0.rollback) })
+        }
+        return Self.state(try await ecs.updateService(input))
+    }
+
+    public func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {
+        var out: [AlarmState] = []
+        if !names.isEmpty { out += try await cloudWatch.describeAlarms(names: names).map(Self.alarm) }
+        if let prefix { out += try await cloudWatch.describeAlarms(prefix: prefix).map(Self.alarm) }
+        var seen = Set<String>()
+        return out.filter { seen.insert($0.name).inserted }
+    }
+
+    static func alarm(_ a: CloudWatch.MetricAlarm) -> AlarmState {
+        AlarmState(
+            name: a.AlarmName, state: a.StateValue, reason: a.StateReason ?? "", updatedAt: a.StateUpdatedTimestamp)
+    }
+
+    public func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget {
+        let isARN = nameOrARN.hasPrefix("arn:")
+        let lbs = try await elb.describeLoadBalancers(
+            names: isARN ? [] : [nameOrARN], arns: isARN ? [nameOrARN] : [])
+        guard let lb = lbs.first else { throw StageFailure("load balancer \(nameOrARN) not found") }
+        return AliasTarget(dnsName: lb.dnsName, hostedZoneID: lb.canonicalHostedZoneID, evaluateTargetHealth: true)
+    }
+
+    public func serviceDiscoveryAlias(namespaceID: String, service: String) async throws -> AliasTarget {
+        let namespace = try await serviceDiscovery.getNamespace(id: namespaceID)
+        guard let zone = namespace.Properties?.DnsProperties?.HostedZoneId else {
+            throw StageFailure("Cloud Map namespace \(namespaceID) has no DNS hosted zone (is it an HTTP namespace?)")
+        }
+        guard try await serviceDiscovery.findService(namespaceID: namespaceID, name: service) != nil else {
+            throw StageFailure("Cloud Map namespace \(namespace.Name) has no service \(service)")
+        }
+        return AliasTarget(dnsName: "\(service).\(namespace.Name)", hostedZoneID: zone, evaluateTargetHealth: true)
+    }
+
+    public func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws
+        -> String
+    {
+        let fqdn = name.hasSuffix(".") ? name : name + "."
+        let existing = try await route53.listRecordSets(
+            hostedZoneID: hostedZoneID, startName: fqdn, startType: type, limit: 1)
+        if let current = existing.first, current.name == fqdn, current.type == type, let alias = current.alias,
+            alias.dnsName.trimmingCharacters(in: ["."]).lowercased()
+                == target.dnsName.trimmingCharacters(in: ["."]).lowercased(),
+            alias.hostedZoneID == target.hostedZoneID, alias.evaluateTargetHealth == target.evaluateTargetHealth
+        {
+            return ""
+        }
+        let change = try await route53.changeAlias(
+            hostedZoneID: hostedZoneID, name: fqdn, type: type,
+            alias: .init(
+                hostedZoneID: target.hostedZoneID, dnsName: target.dnsName,
+                evaluateTargetHealth: target.evaluateTargetHealth),
+            comment: "pipeline dns-alias")
+        return change.id
+    }
+
+    public func changeStatus(_ changeID: String) async throws -> String {
+        try await route53.getChange(id: changeID).status
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import PipelineTestKit
+import Testing
+
+/// Whole pipelines through the CLI binary against moto's server (ECS deployments advance by themselves).
+@Suite struct ECSPipelineTests {
+    struct Setup {
+        let moto: SupportServer
+        let name: String
+        let fx: [String: Any]
+        let repo: GitFixture
+        let cli: CLI
+
+        func fixture(_ arguments: String...) throws -> [String: Any] {
+            let out = try ProcessRunner.run(
+                "python3",
+                [repositoryRoot.appendingPathComponent("Tests/Support/aws_fixture.py").path, moto.endpoint] + arguments,
+                environment: ProcessInfo.processInfo.environment.merging([
+                    "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true",
+                ]) { _, new in new })
+            return (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]) ?? [:]
+        }
+
+        func service(_ name: String) throws -> [String: Any] { try fixture("service", self.name, name) }
+        func revisions() throws -> [[String: Any]] {
+            try fixture("task-definitions", name)["revisions"] as? [[String: Any]] ?? []
+        }
+    }
+
+    static func pipeline(_ name: String, zone: String, bake: String = "1s", extraWith: String = "") -> String {
+        """
+        target:
+          provider: aws
+          region: us-east-1
+          cluster: \(name)
+          service: \(name)
+        stages:
+          - uses: build-task-definition
+            id: build
+            with:
+              template: services/web/task-definition.json
+              image: "registry.example.com/web:${{ env.IMAGE_PREFIX || '' }}${{ commit.sha }}"
+          - uses: register-task-definition
+            id: register
+          - uses: canary-deploy
+            id: canary
+            with: {poll_interval: 200ms, timeout: 30s}
+          - uses: alarm-watch
+            id: bake
+            with: {alarms: [\(name)-5xx], bake_time: \(bake), poll_interval: 200ms}
+          - uses: promote
+            id: promote
+            with: {poll_interval: 200ms, timeout: 30s}
+          - uses: dns-alias
+            id: dns
+            with: {hosted_zone_id: \(zone), record_name: api.\(name).example.com, load_balancer: \(name)-lb, poll_interval: 200ms}
+        on_failure:
+          - uses: rollback
+            with: {poll_interval: 200ms, timeout: 30s}
+        """
+    }
+
+    static func taskDefinition(_ name: String) -> String {
+        """
+        {
+          "family": "\(name)",
+          "networkMode": "awsvpc",
+          "requiresCompatibilities": ["FARGATE"],
+          "cpu": "256",
+          "memory": "512",
+          "containerDefinitions": [
+            {
+              "name": "app",
+              "image": "placeholder",
+              "essential": true,
+              "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
+              "environment": [{"name": "COMMIT", "value": "${{ commit.short_sha }}"}]
+            }
+          ]
+        }
+        """
+    }
+
+    static func setup(bake: String = "1s") throws -> Setup {
+        let moto = try Moto.shared()
+        let name = "e2e\(UInt32.random(in: 0...UInt32.max) % 1_000_000)"
+        let fx = try Moto.fixture(moto.endpoint, "setup", name)
+        let repo = try GitFixture()
+        try repo.write("pipelines/web.yml", pipeline(name, zone: fx["hosted_zone_id"] as! String, bake: bake))
+        try repo.write("services/web/task-definition.json", taskDefinition(name))
+        try repo.commit("v1")
+        let cli = CLI(
+            cwd: repo.path,
+            environment: [
+                "AWS_ENDPOINT_URL": moto.endpoint, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                "AWS_EC2_METADATA_DISABLED": "true",
+            ])
+        return Setup(moto: moto, name: name, fx: fx, repo: repo, cli: cli)
+    }
+
+    @Test func goodCommitSucceedsAndRerunReusesTheRevision() throws {
+        let s = try Self.setup()
+        let sha = try s.repo.git("rev-parse", "HEAD")
+        let out = try s.cli.run("run", "web", binary: CLI.stockBinary)
+        #expect(out.status == 0, "\(out.stdout)\n\(out.stderr)")
+        let revisions = try s.revisions()
+        #expect(revisions.count == 2)
+        let newest = try #require(revisions.first { ($0["arn"] as? String)?.hasSuffix(":2") == true })
+        #expect((newest["images"] as? [String]) == ["registry.example.com/web:\(sha)"])
+        #expect(try s.service(s.name)["taskDefinition"] as? String == newest["arn"] as? String)
+        #expect(try s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
+        let records = try s.fixture("records", s.fx["hosted_zone_id"] as! String)["records"] as? [[String: Any]] ?? []
+        let alias = records.first { $0["Name"] as? String == "api.\(s.name).example.com." }
+        #expect(
+            (alias?["AliasTarget"] as? [String: Any])?["DNSName"] as? String == s.fx["load_balancer_dns"] as? String)
+
+        // (d) The same commit again: no new revision, everything converges.
+        let again = try s.cli.run("run", "web", "--json", binary: CLI.stockBinary)
+        #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")
+        #expect(try s.revisions().count == 2)
+        #expect(again.stdout.contains("\"reused\" : true"))
+    }
+
+    @Test func alarmDuringBakeRollsBack() async throws {
+        let s = try Self.setup(bake: "20s")
+        let before = try s.service(s.name)["taskDefinition"] as? String
+        let run = try ProcessRunner.start(
+            CLI.stockBinary, ["run", "web"], cwd: s.repo.path, environment: s.cli.environment)
+        let watching = await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage bake started") }
+        #expect(watching)
+        try await Task.sleep(for: .milliseconds(500))
+        _ = try s.fixture("set-alarm", "\(s.name)-5xx", "ALARM", "Threshold Crossed: 5xx > 1")
+        let out = run.wait()
+        #expect(out.status == 1, "\(out.stdout)\n\(out.stderr)")
+        #expect(out.stdout.contains("alarm \(s.name)-5xx fired during the bake time: Threshold Crossed: 5xx > 1"))
+        #expect(out.stdout.contains("rolled_back"))
+        #expect(try s.service(s.name)["taskDefinition"] as? String == before)
+        #expect(try s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
+    }
+
+    @Test func failedPromoteRollsBackToTheLastSucceededRun() throws {
+        let s = try Self.setup()
+        #expect(try s.cli.run("run", "web", binary: CLI.stockBinary).status == 0)
+        let good = try s.service(s.name)["taskDefinition"] as? String
+        try s.repo.commit("v2: an image ECS cannot start")
+        var cli = s.cli
+        cli.environment["IMAGE_PREFIX"] = "broken-"
+        let out = try cli.run("run", "web", binary: CLI.stockBinary)
+        #expect(out.status == 1, "\(out.stdout)\n\(out.stderr)")
+        #expect(out.stdout.contains("FAILED"))
+        #expect(out.stdout.contains("rolled_back"))
+        #expect(try s.service(s.name)["taskDefinition"] as? String == good)
+        #expect(try s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
+        let show = try cli.run("show", "web-2", "--json", binary: CLI.stockBinary)
+        #expect(show.stdout.contains("\"rolled_back_to\" : \"\(good!)\""))
+    }
+
+    @Test func dryRunChangesNothing() throws {
+        let s = try Self.setup()
+        let before = try s.fixture("state", s.name)
+        let out = try s.cli.run("run", "web", "--dry-run", binary: CLI.stockBinary)
+        #expect(out.status == 0, "\(out.stdout)\n\(out.stderr)")
+        #expect(out.stdout.contains("would register a new revision"))
+        #expect(out.stdout.contains("+       \"image\": \"registry.example.com/web:"))
+        #expect(out.stdout.contains("would update \(s.name)"))
+        let after = try s.fixture("state", s.name)
+        #expect(NSDictionary(dictionary: before).isEqual(to: after))
+    }
+
+    @Test func badInputStopsBeforeAnyChange() throws {
+        let s = try Self.setup()
+        try s.repo.write(
+            "services/web/task-definition.json",
+            Self.taskDefinition(s.name).replacingOccurrences(
+                of: "\"essential\"", with: "\"memoryReservaton\": 128, \"essential\""))
+        try s.repo.commit("typo")
+        let before = try s.fixture("state", s.name)
+        let out = try s.cli.run("run", "web", binary: CLI.stockBinary)
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("services/web/task-definition.json:11:7: containerDefinitions[0].memoryReservaton"))
+        #expect(
+            out.stderr.contains(
+                "'memoryReservaton' is not a field of a container definition (did you mean 'memoryReservation'?)"))
+        #expect(NSDictionary(dictionary: before).isEqual(to: try s.fixture("state", s.name)))
+    }
+}
