@@ -71,3 +71,13 @@ import Testing
         #expect(out.stderr.contains("state exists and is not a folder"))
     }
 }
+
+@Suite struct ReferencePipelineTests {
+    @Test func referencePipelinesValidate() throws {
+        let out = try CLI(cwd: repositoryRoot.path).run("validate", binary: CLI.stockBinary)
+        #expect(out.status == 0, "\(out.stdout)\n\(out.stderr)")
+        for name in ["canary-with-rollback", "rolling", "canary-dns"] {
+            #expect(out.stdout.contains("✓ pipelines/\(name).yml"))
+        }
+    }
+}

@@ -39,6 +39,9 @@ struct ValidateCommand: ParsableCommand {
             do {
                 let text = try tree.readText(ref)
                 let pipeline = try loader.load(text: text, file: ref)
+                try Preflight.check(
+                    pipeline, registry: registry, source: tree, commit: .workingTree,
+                    environment: ProcessInfo.processInfo.environment)
                 results.append(FileResult(file: ref, ok: true, pipeline: pipeline.name, problems: []))
             } catch let error as PipelineError {
                 let problems = error.diagnostics.isEmpty ? [error.message] : error.diagnostics.map(\.description)
