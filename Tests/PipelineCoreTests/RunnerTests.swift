@@ -98,7 +98,7 @@ struct LeakyStage: Stage {
         let p = try pipeline("stages:\n  - {uses: block, timeout: 200ms}\non_failure:\n  - {uses: noop}\n")
         let started = ContinuousClock.now
         let (record, _) = await run(p)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(60), "the timeout did not stop the stage")
         #expect(record.stages[0].status == .timedOut)
         #expect(record.stages[0].error == "timed out after 200ms")
         #expect(record.status == .rolledBack)
