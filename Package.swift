@@ -68,7 +68,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "pipeline-bench",
-            dependencies: ["PipelineCore", "PipelineStore", "PipelineGit", "PipelineTestKit"],
+            dependencies: [
+                "PipelineCore", "PipelineStore", "PipelineGit", "PipelineAWS", "PipelineTestKit", "BuiltinStages",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Benchmarks/PipelineBench"
         ),
         .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore", "PipelineTestKit"]),

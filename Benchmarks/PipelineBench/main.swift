@@ -169,3 +169,11 @@ if all || groups.contains("engine") {
     try await benchRunner()
     try benchListing()
 }
+if all || groups.contains("aws") {
+    print("== AWS client (issue 3)")
+    try await benchAWSClient()
+}
+if all || groups.contains("pipeline") {
+    print("== whole pipeline (issue 4)")
+    try await benchPipeline()
+}

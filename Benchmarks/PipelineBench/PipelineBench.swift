@@ -1,0 +1,100 @@
+import BuiltinStages
+import Foundation
+import PipelineAWS
+import PipelineCore
+import PipelineGit
+import PipelineStore
+import PipelineTestKit
+
+/// Whole pipeline against moto (bake_time 0, deployments complete at once): wall time, AWS calls, and the
+/// floor (calls × median round trip, measured in the same run); then fabfuel's ecs-deploy on the same moto.
+func benchPipeline() async throws {
+    let moto = try SupportServer(
+        script: "moto_server.py", environment: ["PIPELINE_TEST_ECS_ROLLOUT_SECONDS": "0"])
+    let name = "pbench"
+    let fx = try Moto.fixture(moto.endpoint, "setup", name)
+    let repo = try GitFixture()
+    try repo.write(
+        "td.json",
+        """
+        {"family": "\(name)", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256",
+         "memory": "512", "containerDefinitions": [{"name": "app", "image": "x", "essential": true,
+         "portMappings": [{"containerPort": 8080}]}]}
+        """)
+    let yaml = """
+        target: {provider: aws, region: us-east-1, cluster: \(name), service: \(name), endpoint_url: "\(moto.endpoint)"}
+        stages:
+          - {uses: build-task-definition, id: build, with: {template: td.json, image: "repo/app:${{ commit.sha }}"}}
+          - {uses: register-task-definition, id: register}
+          - {uses: canary-deploy, id: canary, with: {poll_interval: 20ms}}
+          - {uses: alarm-watch, id: bake, with: {alarms: [\(name)-5xx], bake_time: 0}}
+          - {uses: promote, id: promote, with: {poll_interval: 20ms}}
+          - {uses: dns-alias, id: dns, with: {hosted_zone_id: \(fx["hosted_zone_id"] as! String), record_name: www.\(name).example.com, load_balancer: \(name)-lb, poll_interval: 20ms}}
+        on_failure:
+          - {uses: rollback}
+        """
+    try repo.write("pipelines/web.yml", yaml)
+    let environment = ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"]
+    let registry = StageRegistry(BuiltinStages.all)
+    var walls: [Double] = []
+    var calls: [Int] = []
+    for i in 0..<5 {
+        try repo.write("version.txt", "\(i)")
+        let sha = try repo.commit("v\(i)")
+        let git = try GitRepository.open(repo.path)
+        let source = GitSourceTree(repository: git, sha: sha)
+        let commit = CommitInfo(sha: sha, branch: "main", message: "v\(i)", author: "bench")
+        let pipeline = try PipelineLoader(registry: registry, environment: environment).load(named: "web", from: source)
+        let target = try AWSDeploymentTarget.make(for: pipeline.target, environment: environment)
+        var services = ServiceBag()
+        services.set(DeploymentTargetBox(target))
+        let store = try RunStore(root: tempDir())
+        let t = ContinuousClock.now
+        let (recorder, record) = try store.createRun(
+            pipeline: pipeline, trigger: "manual", commit: commit, repository: repo.path, dryRun: false)
+        let final = await Runner(registry: registry, environment: environment, services: services).run(
+            .init(pipeline: pipeline, record: record, source: source, recorder: recorder))
+        walls.append(ms(ContinuousClock.now - t))
+        precondition(final.status == .succeeded, "pipeline failed: \(final.error ?? "")")
+        calls.append(target.client.callCount.calls)
+    }
+    var rtt: [Double] = []
+    let body = "{\"cluster\":\"\(name)\",\"services\":[\"\(name)\"]}"
+    for _ in 0..<100 {
+        rtt.append(try await rawCall(moto.endpoint, target: "AmazonEC2ContainerServiceV20141113.DescribeServices", body: body))
+    }
+    let wall = percentile(walls, 0.5)
+    let callCount = calls.sorted()[calls.count / 2]
+    let floor = Double(callCount) * percentile(rtt, 0.5)
+    print(
+        String(
+            format: "whole pipeline (6 stages, bake 0): median %.1f ms, %d AWS calls, floor %.1f ms (%d × %.2f ms) → %.2f× the floor (goal ≤ 1.5×)",
+            wall, callCount, floor, callCount, percentile(rtt, 0.5), wall / floor))
+
+    // The same deployment (register + update + wait) with ecs-deploy on the same moto.
+    let which = try ProcessRunner.run("sh", ["-c", "command -v ecs"])
+    guard which.status == 0 else {
+        print("ecs-deploy: not installed (pip install 'ecs-deploy==1.17.*'); ratio not measured")
+        return
+    }
+    let ecsBinary = which.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    var theirs: [Double] = []
+    for i in 0..<3 {
+        let t = ContinuousClock.now
+        let out = try ProcessRunner.run(
+            ecsBinary, ["deploy", name, name, "--tag", "ecsdeploy\(i)", "--timeout", "0"],
+            environment: environment.merging(["AWS_ENDPOINT_URL": moto.endpoint, "AWS_DEFAULT_REGION": "us-east-1",
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]) { _, n in n })
+        theirs.append(ms(ContinuousClock.now - t))
+        if out.status != 0 {
+            print("ecs-deploy failed (exit \(out.status)): \(out.stderr.suffix(400))")
+            return
+        }
+    }
+    let their = percentile(theirs, 0.5)
+    print(
+        String(
+            format: "ecs-deploy 1.17 (register + update, --timeout 0: it cannot see moto's tasks to wait on): median %.0f ms vs the whole 6-stage pipeline %.0f ms → pipeline is %.1f× faster (goal ≥ 10×)",
+            their, wall, their / wall))
+    withExtendedLifetime(moto) {}
+}
