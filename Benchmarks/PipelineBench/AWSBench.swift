@@ -10,7 +10,8 @@ import PipelineTestKit
 func benchClient(_ endpoint: String) -> AWSClient {
     AWSClient(
         configuration: AWSConfiguration(region: "us-east-1", endpointOverride: endpoint, environment: [:]),
-        credentials: EnvironmentCredentials(environment: ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"]))
+        credentials: EnvironmentCredentials(environment: ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"])
+    )
 }
 
 /// The same call as raw HTTP: headers signed once up front, body prebuilt, straight through AsyncHTTPClient.
@@ -46,7 +47,8 @@ func benchAWSClient() async throws {
     // Warm up both paths.
     for _ in 0..<20 {
         _ = try await ecs.describeService(cluster: name, service: name)
-        _ = try await rawCall(moto.endpoint, target: "AmazonEC2ContainerServiceV20141113.DescribeServices", body: describeBody)
+        _ = try await rawCall(
+            moto.endpoint, target: "AmazonEC2ContainerServiceV20141113.DescribeServices", body: describeBody)
     }
     var viaClient: [Double] = []
     var viaRaw: [Double] = []
@@ -67,7 +69,9 @@ func benchAWSClient() async throws {
 
     let td = JSONValue.object([
         "family": .string("benchreg"),
-        "containerDefinitions": .array([.object(["name": .string("app"), "image": .string("x:1"), "memory": .int(128)])]),
+        "containerDefinitions": .array([
+            .object(["name": .string("app"), "image": .string("x:1"), "memory": .int(128)])
+        ]),
     ])
     let rawBody = td.canonicalText()
     var regClient: [Double] = []

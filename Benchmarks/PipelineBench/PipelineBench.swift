@@ -34,7 +34,9 @@ func benchPipeline() async throws {
           - {uses: rollback}
         """
     try repo.write("pipelines/web.yml", yaml)
-    let environment = ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true"]
+    let environment = [
+        "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true",
+    ]
     let registry = StageRegistry(BuiltinStages.all)
     var walls: [Double] = []
     var calls: [Int] = []
@@ -61,14 +63,16 @@ func benchPipeline() async throws {
     var rtt: [Double] = []
     let body = "{\"cluster\":\"\(name)\",\"services\":[\"\(name)\"]}"
     for _ in 0..<100 {
-        rtt.append(try await rawCall(moto.endpoint, target: "AmazonEC2ContainerServiceV20141113.DescribeServices", body: body))
+        rtt.append(
+            try await rawCall(moto.endpoint, target: "AmazonEC2ContainerServiceV20141113.DescribeServices", body: body))
     }
     let wall = percentile(walls, 0.5)
     let callCount = calls.sorted()[calls.count / 2]
     let floor = Double(callCount) * percentile(rtt, 0.5)
     print(
         String(
-            format: "whole pipeline (6 stages, bake 0): median %.1f ms, %d AWS calls, floor %.1f ms (%d × %.2f ms) → %.2f× the floor (goal ≤ 1.5×)",
+            format:
+                "whole pipeline (6 stages, bake 0): median %.1f ms, %d AWS calls, floor %.1f ms (%d × %.2f ms) → %.2f× the floor (goal ≤ 1.5×)",
             wall, callCount, floor, callCount, percentile(rtt, 0.5), wall / floor))
 
     // The same deployment (register + update + wait) with ecs-deploy on the same moto.
@@ -83,8 +87,10 @@ func benchPipeline() async throws {
         let t = ContinuousClock.now
         let out = try ProcessRunner.run(
             ecsBinary, ["deploy", name, name, "--tag", "ecsdeploy\(i)", "--timeout", "0"],
-            environment: environment.merging(["AWS_ENDPOINT_URL": moto.endpoint, "AWS_DEFAULT_REGION": "us-east-1",
-                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]) { _, n in n })
+            environment: environment.merging([
+                "AWS_ENDPOINT_URL": moto.endpoint, "AWS_DEFAULT_REGION": "us-east-1",
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            ]) { _, n in n })
         theirs.append(ms(ContinuousClock.now - t))
         if out.status != 0 {
             print("ecs-deploy failed (exit \(out.status)): \(out.stderr.suffix(400))")
@@ -94,7 +100,8 @@ func benchPipeline() async throws {
     let their = percentile(theirs, 0.5)
     print(
         String(
-            format: "ecs-deploy 1.17 (register + update, --timeout 0: it cannot see moto's tasks to wait on): median %.0f ms vs the whole 6-stage pipeline %.0f ms → pipeline is %.1f× faster (goal ≥ 10×)",
+            format:
+                "ecs-deploy 1.17 (register + update, --timeout 0: it cannot see moto's tasks to wait on): median %.0f ms vs the whole 6-stage pipeline %.0f ms → pipeline is %.1f× faster (goal ≥ 10×)",
             their, wall, their / wall))
     withExtendedLifetime(moto) {}
 }

@@ -15,7 +15,8 @@ public struct PipelineCommand: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [
-            RunCommand.self, RunsCommand.self, ShowCommand.self, LogsCommand.self, ValidateCommand.self,
+            RunCommand.self, WatchCommand.self, RunsCommand.self, ShowCommand.self, LogsCommand.self,
+            ValidateCommand.self,
             StagesCommand.self,
         ]
     )

@@ -130,16 +130,23 @@ public final class GitRepository: @unchecked Sendable {
 
     /// Commits reachable from `head` but not from `known`, newest first (at most `limit`).
     public func commits(from head: String, downTo known: String?, limit: Int = 10_000) throws(GitError) -> [String] {
+        try commits(from: head, hiding: known.map { [$0] } ?? [], limit: limit)
+    }
+
+    /// Commits reachable from `head` but from none of `hidden`, newest first (at most `limit`).
+    public func commits(from head: String, hiding hidden: [String], limit: Int = 10_000) throws(GitError) -> [String] {
         var headOID = try OID.parse(head)
-        var knownOID = try known.map { sha throws(GitError) in try OID.parse(sha) }
+        var hiddenOIDs: [git_oid] = []
+        for sha in hidden { hiddenOIDs.append(try OID.parse(sha)) }
         return try locked { repo throws(GitError) in
             var walk: OpaquePointer?
             try check("walk commits", git_revwalk_new(&walk, repo))
             defer { git_revwalk_free(walk) }
             git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
             try check("walk from \(head)", git_revwalk_push(walk, &headOID))
-            if knownOID != nil {
-                try check("walk down to \(known!)", git_revwalk_hide(walk, &knownOID!))
+            for i in hiddenOIDs.indices {
+                // A hidden commit that is not in this repository (e.g. after a force push) is skipped.
+                _ = git_revwalk_hide(walk, &hiddenOIDs[i])
             }
             var out: [String] = []
             var oid = git_oid()

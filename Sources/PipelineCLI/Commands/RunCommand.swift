@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PipelineCore
 import PipelineStore
+import Synchronization
 
 /// `pipeline run`: runs a pipeline once, by hand.
 struct RunCommand: AsyncParsableCommand {
@@ -40,36 +41,21 @@ struct RunCommand: AsyncParsableCommand {
         let source = try SourceResolver.resolve(pipeline: pipeline, repo: repo, commit: commit)
         let loader = PipelineLoader(registry: registry, environment: environment)
         let definition = try loader.load(named: source.pipelineRef, from: source.tree)
-        try Preflight.check(
-            definition, registry: registry, source: source.tree, commit: source.commit, environment: environment)
-        var services = ServiceBag()
-        if let target = try TargetFactory.make(for: definition, environment: environment) {
-            services.set(DeploymentTargetBox(dryRun ? ReadOnlyTarget(target) : target))
-        }
-        let store = try state.openStore()
-
         let mode: ProgressRenderer.Mode = json ? .silent : (Terminal.stdoutIsTerminal ? .terminal : .plain)
-        let progress = ProgressRenderer(mode: mode, showLogs: dryRun)
-        let lock = try await TargetLock.acquire(
-            store, key: definition.target.lockKey, holder: "\(definition.name) (pid \(getpid()))", wait: !noWait,
-            onWait: { message in if mode != .silent { Terminal.note(message) } })
-        defer { _ = lock }
-
-        let (recorder, record) = try store.createRun(
-            pipeline: definition, trigger: "manual", commit: source.commit, repository: source.repository,
-            dryRun: dryRun)
+        let executor = RunExecutor(
+            registry: registry, environment: environment, store: try state.openStore(), mode: mode, dryRun: dryRun,
+            wait: !noWait)
         let control = RunControl()
-        let signals = SignalTrap(control: control, recorder: recorder, quiet: mode == .silent)
-        signals.install()
-        defer { signals.uninstall() }
-
-        let runner = Runner(
-            registry: registry, environment: environment, history: StoreHistory(store: store), services: services,
-            observer: progress)
-        progress.start()
-        let final = await runner.run(
-            Runner.Job(pipeline: definition, record: record, source: source.tree, recorder: recorder, control: control))
-        progress.stop()
+        let signals = Mutex<SignalTrap?>(nil)
+        defer { signals.withLock { $0?.uninstall() } }
+        let final = try await executor.execute(
+            definition, source: source.tree, commit: source.commit, repository: source.repository, trigger: "manual",
+            control: control,
+            onStart: { recorder in
+                let trap = SignalTrap(control: control, recorder: recorder, quiet: mode == .silent)
+                trap.install()
+                signals.withLock { $0 = trap }
+            })
 
         if json {
             print(try Terminal.json(final))

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import PipelineCore
+import PipelineGit
+import PipelineStore
+import ServiceLifecycle
+
+/// `pipeline watch`: GitOps — runs pipelines for new commits on watched branches.
+struct WatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Watch a repository's branches and run the pipelines whose on.push filters match each new commit.",
+        discussion: """
+            A local repository is polled every --poll (cheap: its refs only); a remote URL is fetched into a mirror
+            in the state folder every --interval. The last commit seen per branch and per pipeline is kept in the
+            state folder, so a restart neither misses nor repeats a commit. SIGTERM/SIGINT: no new run starts; a
+            running stage finishes, or after --grace-period is cancelled and on_failure runs; exit 0.
+            """)
+
+    @Option(help: "A repository path, or a URL (file://, https, ssh) to mirror.")
+    var repo: String
+
+    @Option(name: .customLong("branch"), help: "A branch (or glob) to watch; repeat for more (default: every branch).")
+    var branches: [String] = []
+
+    @Option(help: "How often to fetch a remote repository.")
+    var interval: String = "10s"
+
+    @Option(help: "How often to look at a local repository's refs.")
+    var poll: String = "250ms"
+
+    @Option(name: .customLong("grace-period"), help: "How long a running stage may go on after SIGTERM/SIGINT.")
+    var gracePeriod: String = "30s"
+
+    @Flag(help: "Look once, run what is due, and exit.")
+    var once = false
+
+    @OptionGroup var state: StateOptions
+
+    func validate() throws {
+        for (flag, value) in [("--interval", interval), ("--poll", poll), ("--grace-period", gracePeriod)] {
+            guard DurationFormat.parse(value) != nil else {
+                throw ValidationError("\(flag): expected a duration like 500ms, 10s or 1m, got '\(value)'")
+            }
+        }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let store = try state.openStore()
+        let watcher = try Watcher(
+            repo: repo, branchFilters: branches, store: store, registry: StageCatalog.registry(),
+            environment: environment, interval: DurationFormat.parse(interval)!, poll: DurationFormat.parse(poll)!)
+        if once {
+            try await watcher.cycle()
+            return
+        }
+        var config = ServiceGroupConfiguration(
+            services: [.init(service: watcher)], gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: .init(label: "pipeline.watch"))
+        config.maximumGracefulShutdownDuration = DurationFormat.parse(gracePeriod)!
+        try await ServiceGroup(configuration: config).run()
+    }
+}
