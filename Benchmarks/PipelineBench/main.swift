@@ -1,3 +1,4 @@
+import BuiltinStages
 import Foundation
 import PipelineCore
 import PipelineStore
@@ -172,6 +173,10 @@ if all || groups.contains("engine") {
 if all || groups.contains("aws") {
     print("== AWS client (issue 3)")
     try await benchAWSClient()
+}
+if all || groups.contains("watch") {
+    print("== git trigger (issue 5)")
+    try await benchWatch()
 }
 if all || groups.contains("pipeline") {
     print("== whole pipeline (issue 4)")
