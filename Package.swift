@@ -68,6 +68,12 @@ let package = Package(
             name: "pipeline-testkit",
             dependencies: ["PipelineCLI", "PipelineTestKit"]
         ),
+        // The Swift stage example (examples/swift-stage), built here too so the tests can run it.
+        .executableTarget(
+            name: "pipeline-webhook",
+            dependencies: ["PipelineKit"],
+            path: "examples/swift-stage/Sources/pipeline-webhook"
+        ),
         .executableTarget(
             name: "pipeline-bench",
             dependencies: [
@@ -83,7 +89,7 @@ let package = Package(
             name: "PipelineAWSTests", dependencies: ["PipelineAWS", "PipelineTestKit"], exclude: ["Fixtures"]),
         .testTarget(
             name: "PipelineCLITests",
-            dependencies: ["PipelineCLI", "PipelineTestKit", "pipeline", "pipeline-testkit"]
+            dependencies: ["PipelineCLI", "PipelineTestKit", "pipeline", "pipeline-testkit", "pipeline-webhook"]
         ),
     ],
     swiftLanguageModes: [.v6]

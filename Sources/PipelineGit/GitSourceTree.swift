@@ -31,7 +31,10 @@ public struct GitSourceTree: SourceTree {
     }
 
     public func fileMode(_ path: String) throws -> Int {
-        do { return try repository.fileMode(Self.clean(path), at: sha) & 0o777 } catch { throw error.pipelineError }
+        do { return try repository.fileMode(Self.clean(path), at: sha) & 0o777 } catch {
+            throw error.isNotFound
+                ? PipelineError(.notFound, "\(path) does not exist at commit \(sha.prefix(7))") : error.pipelineError
+        }
     }
 
     static func clean(_ path: String) -> String {

@@ -37,7 +37,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let registry = StageCatalog.registry()
+        let registry = StageCatalog.registry(stateDirectory: state.stateDir)
         let source = try SourceResolver.resolve(pipeline: pipeline, repo: repo, commit: commit)
         let loader = PipelineLoader(registry: registry, environment: environment)
         let definition = try loader.load(named: source.pipelineRef, from: source.tree)

@@ -11,7 +11,7 @@ struct StagesCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let entries = StageCatalog.registry().all
+        let entries = StageCatalog.registry().all + StageCatalog.installedPlugins()
         if json {
             let list = entries.map { entry in
                 StageJSON(

@@ -49,7 +49,8 @@ struct WatchCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let store = try state.openStore()
         let watcher = try Watcher(
-            repo: repo, branchFilters: branches, store: store, registry: StageCatalog.registry(),
+            repo: repo, branchFilters: branches, store: store,
+            registry: StageCatalog.registry(stateDirectory: store.root),
             environment: environment, interval: DurationFormat.parse(interval)!, poll: DurationFormat.parse(poll)!)
         if once {
             try await watcher.cycle()

@@ -50,7 +50,7 @@ final class Watcher: Service, Sendable {
 
     func run() async throws {
         log("watching \(source)\(branchFilters.isEmpty ? "" : " (branches \(branchFilters.joined(separator: ", ")))")")
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             while !stopping.withLock({ $0 }) {
                 do { try await cycle() } catch { log("error: \(error)") }
                 if stopping.withLock({ $0 }) { break }

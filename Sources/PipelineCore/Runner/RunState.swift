@@ -149,7 +149,15 @@ struct RunState {
                 }
             }
         }
-        let context = makeContext(step, inputs: StageInputs(inputs), failure: failure, scope: scope)
+        var context = makeContext(step, inputs: StageInputs(inputs), failure: failure, scope: scope)
+        for (key, node) in step.env {
+            do {
+                context.stepEnvironment[key] = try node.evaluate(in: scope).scalarString ?? ""
+            } catch {
+                return .failure(.failed, "env.\(key): \(error.message)")
+            }
+        }
+        context.passAWSCredentials = step.passAWSCredentials
         let stage = entry.make()
         let timeout = step.timeout
         let clock = runner.clock

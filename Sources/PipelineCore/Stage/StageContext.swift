@@ -32,6 +32,10 @@ public struct StageContext: Sendable {
     public var isDryRun: Bool
     /// Extra services a provider or the CLI makes available (e.g. a deployment target), by key.
     public var services: ServiceBag
+    /// The step's evaluated `env:` (for executable plugins).
+    public var stepEnvironment: [String: String] = [:]
+    /// The step's `pass_aws_credentials:`.
+    public var passAWSCredentials = false
 
     public init(
         step: StepInfo, inputs: StageInputs, target: TargetConfig, outputs: [String: StageOutputs],
