@@ -86,7 +86,7 @@ func benchPipeline() async throws {
     for i in 0..<3 {
         let t = ContinuousClock.now
         let out = try ProcessRunner.run(
-            ecsBinary, ["deploy", name, name, "--tag", "ecsdeploy\(i)", "--timeout", "0"],
+            ecsBinary, ["deploy", name, name, "--tag", "ecsdeploy\(i)", "--timeout", "-1"],
             environment: environment.merging([
                 "AWS_ENDPOINT_URL": moto.endpoint, "AWS_DEFAULT_REGION": "us-east-1",
                 "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
@@ -101,7 +101,7 @@ func benchPipeline() async throws {
     print(
         String(
             format:
-                "ecs-deploy 1.17 (register + update, --timeout 0: it cannot see moto's tasks to wait on): median %.0f ms vs the whole 6-stage pipeline %.0f ms → pipeline is %.1f× faster (goal ≥ 10×)",
+                "ecs-deploy 1.17 (register + update, --timeout -1, fire and forget: it cannot see moto's tasks to wait on): median %.0f ms vs the whole 6-stage pipeline %.0f ms → pipeline is %.1f× faster (goal ≥ 10×)",
             their, wall, their / wall))
     withExtendedLifetime(moto) {}
 }

@@ -118,3 +118,48 @@ import Testing
         #expect(try cli.run("watch", "--repo", "/nonexistent/repo", "--once").status == 2)
     }
 }
+
+@Suite struct SignedCommitTests {
+    @Test func onlySignedCommitsFromAllowedSignersDeploy() throws {
+        let keys = NSTemporaryDirectory() + "keys-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: true)
+        for name in ["good", "stranger"] {
+            let out = try ProcessRunner.run(
+                "ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", name, "-f", "\(keys)/\(name)"])
+            #expect(out.status == 0, "\(out.stderr)")
+        }
+        let pub = try String(contentsOfFile: "\(keys)/good.pub", encoding: .utf8)
+        try "author@example.com namespaces=\"git\" \(pub)".write(
+            toFile: "\(keys)/allowed_signers", atomically: true, encoding: .utf8)
+        let pipeline = """
+            on:
+              push:
+                branches: [main]
+                verify: {allowed_signers: \(keys)/allowed_signers}
+            target: {provider: local, service: web}
+            stages:
+              - {uses: noop}
+            """
+        let repo = try GitFixture()
+        try repo.git("config", "gpg.format", "ssh")
+        try repo.write("pipelines/web.yml", pipeline)
+        try repo.git("add", "-A")
+        try repo.git("commit", "-q", "-m", "unsigned")
+        let state = NSTemporaryDirectory() + UUID().uuidString
+        let cli = CLI(cwd: repo.path)
+        let first = try cli.run("watch", "--repo", ".", "--once", "--state-dir", state)
+        #expect(first.stdout.contains("rejected: the commit is not signed"))
+        try repo.git("config", "user.signingkey", "\(keys)/stranger")
+        try repo.git("commit", "-q", "--allow-empty", "-S", "-m", "signed by a stranger")
+        let second = try cli.run("watch", "--repo", ".", "--once", "--state-dir", state)
+        #expect(second.stdout.contains("rejected: no key in"))
+        try repo.git("config", "user.signingkey", "\(keys)/good")
+        try repo.git("commit", "-q", "--allow-empty", "-S", "-m", "signed")
+        let third = try cli.run("watch", "--repo", ".", "--once", "--state-dir", state)
+        #expect(third.stdout.contains("signed by author@example.com"), "\(third.stdout)")
+        let runs = try cli.run("runs", "--state-dir", state).stdout
+        #expect(runs.contains("web-3  succeeded"))
+        #expect(runs.contains("web-2  rejected"))
+        #expect(runs.contains("web-1  rejected"))
+    }
+}

@@ -118,6 +118,22 @@ final class Watcher: Service, Sendable {
                     log("not starting \(decision.pipeline.name) for \(decision.commit.prefix(7)): shutting down")
                     return
                 }
+                if let signers = decision.pipeline.push?.allowedSigners {
+                    let result = await CommitVerifier.verify(repository, sha: decision.commit, allowedSigners: signers)
+                    if case .failure(let failure) = result {
+                        let record = try executor.recordSkipped(
+                            decision.pipeline, commit: try commitInfo(repository, decision.commit, branch),
+                            repository: source, status: .rejected,
+                            reason: "commit \(decision.commit.prefix(7)) rejected: \(failure.reason)")
+                        log("\(record.id) rejected: \(failure.reason); nothing deployed")
+                        saved.pipelines[key] = decision.commit
+                        try cursors.save(saved)
+                        continue
+                    }
+                    if case .success(let principal) = result {
+                        log("\(decision.commit.prefix(7)) signed by \(principal)")
+                    }
+                }
                 log("running \(decision.pipeline.name) for \(decision.commit.prefix(7)) on \(branch)")
                 let control = RunControl()
                 do {
