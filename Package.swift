@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "pipeline",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pipeline", targets: ["pipeline"]),
         .library(name: "PipelineKit", targets: ["PipelineKit"]),

@@ -178,6 +178,10 @@ if all || groups.contains("watch") {
     print("== git trigger (issue 5)")
     try await benchWatch()
 }
+if all || groups.contains("plugin") {
+    print("== executable plugins (issue 6)")
+    try await benchPlugin()
+}
 if all || groups.contains("pipeline") {
     print("== whole pipeline (issue 4)")
     try await benchPipeline()

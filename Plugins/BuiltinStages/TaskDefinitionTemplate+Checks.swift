@@ -122,27 +122,7 @@ extension TaskDefinitionTemplate {
     }
 
     static func closest(_ word: String, in candidates: Set<String>) -> String? {
-        var best: (String, Int)?
-        for c in candidates {
-            let d = distance(word.lowercased(), c.lowercased())
-            if d <= max(1, c.count / 3), best == nil || d < best!.1 { best = (c, d) }
-        }
-        return best?.0
-    }
-
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a)
-        let b = Array(b)
-        if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-        var row = Array(0...b.count)
-        for i in 1...a.count {
-            var next = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                next[j] = min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            row = next
-        }
-        return row[b.count]
+        Suggestion.closest(word, in: candidates.sorted())
     }
 
     /// Sets the image on a container and merges environment variables into it.

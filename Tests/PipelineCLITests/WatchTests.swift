@@ -112,6 +112,28 @@ import Testing
         #expect(out.stdout.contains("shutting down"))
     }
 
+    @Test func shutdownLetsTheRunningStageFinishOrCancelsItAfterTheGracePeriod() async throws {
+        let slow = """
+            on: {push: {branches: [main]}}
+            target: {provider: local, service: slow}
+            stages:
+              - {uses: sleep, with: {duration: 60s}}
+            on_failure:
+              - {uses: echo, id: undo}
+            """
+        let repo = try repoWith(["slow": slow])
+        let state = repo.path + "/../" + UUID().uuidString
+        let cli = CLI(cwd: repo.path)
+        let watch = try cli.start("watch", "--repo", ".", "--state-dir", state, "--grace-period", "1s")
+        #expect(await eventually(.seconds(20)) { watch.stdoutSoFar.contains("stage sleep started") })
+        watch.signal(SIGTERM)
+        let out = watch.wait()
+        #expect(out.status == 0)
+        let record = try cli.run("show", "slow-1", "--state-dir", state).stdout
+        #expect(record.contains("status    rolled_back"), "\(record)")
+        #expect(record.contains("grace period over"))
+    }
+
     @Test func badFlagsExitTwo() throws {
         let cli = CLI(cwd: NSTemporaryDirectory())
         #expect(try cli.run("watch", "--repo", ".", "--interval", "soon").status == 2)

@@ -73,30 +73,8 @@ struct PipelineReader {
         error(at, full, message)
     }
 
-    /// The known word nearest to a misspelling, if it is close.
     static func closest(_ word: String, in candidates: [String]) -> String? {
-        var best: (String, Int)?
-        for c in candidates {
-            let d = editDistance(word.lowercased(), c.lowercased())
-            if d <= max(1, c.count / 3), best == nil || d < best!.1 { best = (c, d) }
-        }
-        return best?.0
-    }
-
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a)
-        let b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
+        Suggestion.closest(word, in: candidates)
     }
 
     mutating func string(_ value: LocatedValue, _ path: String) -> String? {
