@@ -41,6 +41,21 @@ import Testing
         #expect(try cli.run("logs", "web-1", "--stage", "nope").status == 2)
     }
 
+    @Test func logsFollowPrintsLinesUntilTheRunEnds() async throws {
+        let repo = try repoWith([
+            "web": localTarget + "stages:\n  - {uses: echo, with: {a: one}}\n  - {uses: sleep, with: {duration: 2s}}\n"
+        ])
+        let cli = CLI(cwd: repo.path)
+        let run = try cli.start("run", "web")
+        _ = await eventually { run.stdoutSoFar.contains("stage sleep started") }
+        let follow = try cli.run("logs", "web-1", "--follow")
+        #expect(follow.status == 0)
+        #expect(follow.stdout.contains("[echo]"))
+        #expect(follow.stdout.contains("[sleep]"))
+        #expect(follow.stdout.contains("sleeping 2.0s"))
+        #expect(run.wait().status == 0)
+    }
+
     @Test func validateChecksEveryFileAndExitsTwoOnProblems() throws {
         let repo = try repoWith([
             "good": localTarget + "stages:\n  - {uses: noop}\n",
@@ -79,5 +94,36 @@ import Testing
         for name in ["canary-with-rollback", "rolling", "canary-dns"] {
             #expect(out.stdout.contains("✓ pipelines/\(name).yml"))
         }
+    }
+}
+
+@Suite struct AWSConfigurationErrorTests {
+    static let pipeline = """
+        target: {cluster: demo, service: web}
+        stages:
+          - {uses: build-task-definition, with: {template: td.json}}
+          - {uses: register-task-definition}
+        """
+
+    @Test func missingRegionOrCredentialsIsBadInputBeforeARunStarts() throws {
+        let repo = try repoWith(
+            ["web": Self.pipeline],
+            files: [
+                "td.json": #"{"family": "web", "containerDefinitions": [{"name": "a", "image": "x", "memory": 128}]}"#
+            ])
+        let noRegion = try CLI(cwd: repo.path, environment: ["AWS_EC2_METADATA_DISABLED": "true"]).run(
+            "run", "web", binary: CLI.stockBinary)
+        #expect(noRegion.status == 2)
+        #expect(noRegion.stderr.contains("no AWS region"))
+        let noCredentials = try CLI(
+            cwd: repo.path,
+            environment: [
+                "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:1",
+            ]
+        ).run("run", "web", binary: CLI.stockBinary)
+        #expect(noCredentials.status == 2)
+        #expect(noCredentials.stderr.contains("no AWS credentials found"))
+        #expect(!FileManager.default.fileExists(atPath: repo.path + "/.pipeline/runs/web"))
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import PipelineCore
 import Synchronization
 
 /// A small AWS client: signs every request with SigV4, retries as the SDKs' standard mode does,
@@ -39,6 +40,19 @@ public final class AWSClient: Sendable {
                 region: region, endpointOverride: endpointOverride, environment: environment),
             credentials: CredentialChain.standard(environment: environment, http: .shared),
             retry: .standard(environment: environment))
+    }
+
+    /// Finds credentials now, so a run without any stops before it starts; throws `PipelineError(.invalidInput)`.
+    public func checkCredentials() async throws {
+        do {
+            guard try await credentials.credentials() != nil else {
+                throw PipelineError(.invalidInput, "no AWS credentials found")
+            }
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError(.invalidInput, "AWS credentials: \(error)")
+        }
     }
 
     /// Calls and HTTP attempts made so far (for benchmarks and the dry-run report).

@@ -1,4 +1,5 @@
 import Foundation
+import PipelineAWS
 import PipelineCore
 import PipelineStore
 
@@ -19,6 +20,7 @@ struct RunExecutor {
         try Preflight.check(pipeline, registry: registry, source: source, commit: commit, environment: environment)
         var services = ServiceBag()
         if let target = try TargetFactory.make(for: pipeline, environment: environment) {
+            if let aws = target as? AWSDeploymentTarget { try await aws.client.checkCredentials() }
             services.set(DeploymentTargetBox(dryRun ? ReadOnlyTarget(target) : target))
         }
         let progress = ProgressRenderer(mode: mode, showLogs: dryRun)
