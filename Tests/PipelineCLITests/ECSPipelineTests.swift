@@ -138,6 +138,21 @@ import Testing
         #expect(try s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
     }
 
+    @Test func ctrlCDuringTheBakeLeavesNoCanaryUp() async throws {
+        let s = try Self.setup(bake: "60s")
+        let before = try s.service(s.name)["taskDefinition"] as? String
+        let run = try ProcessRunner.start(
+            CLI.stockBinary, ["run", "web"], cwd: s.repo.path, environment: s.cli.environment)
+        #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage bake started") })
+        #expect(try s.service("\(s.name)-canary")["desiredCount"] as? Int == 1)
+        run.signal(SIGINT)
+        let out = run.wait()
+        #expect(out.status == 1, "\(out.stdout)\n\(out.stderr)")
+        #expect(out.stdout.contains("rolled_back"))
+        #expect(try s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
+        #expect(try s.service(s.name)["taskDefinition"] as? String == before)
+    }
+
     @Test func failedPromoteRollsBackToTheLastSucceededRun() throws {
         let s = try Self.setup()
         #expect(try s.cli.run("run", "web", binary: CLI.stockBinary).status == 0)
