@@ -79,15 +79,15 @@ public struct PushPlanner: Sendable {
             var queue: [String] = []
             // Changes are counted since the pipeline's last commit, else the branch's last seen head, else
             // (a branch seen for the first time) the first new commit's parent.
+            // A base that is gone (e.g. after a force push) means "everything changed".
             var previous =
-                pipelineCursors["\(pipeline.name)@\(update.branch)"] ?? update.old
-                ?? update.commits.first.flatMap { (try? repository.commit($0))?.parents.first }
+                (pipelineCursors["\(pipeline.name)@\(update.branch)"] ?? update.old
+                ?? update.commits.first.flatMap { (try? repository.commit($0))?.parents.first })
+                .flatMap { (try? repository.commit($0)) != nil ? $0 : nil }
             for commit in update.commits {
-                let changed =
-                    (try? repository.changedPaths(
-                        from: previous.flatMap { (try? repository.commit($0)) != nil ? $0 : nil }, to: commit)) ?? []
-                previous = commit
+                defer { previous = commit }
                 if let paths = push.paths {
+                    let changed = (try? repository.changedPaths(from: previous, to: commit)) ?? []
                     let hits = changed.filter { path in path == file || paths.contains { Glob.matches($0, path) } }
                     if hits.isEmpty {
                         log.append(

@@ -69,9 +69,6 @@ public struct RunIndex: Sendable {
     }()
 
     /// The slot a new run gets; call while holding the store lock.
-    /// The number of slots in use.
-    public func count() throws -> Int { try nextSlot() }
-
     func nextSlot() throws -> Int {
         let fd = try Posix.open(path, O_RDWR | O_CREAT)
         defer { close(fd) }

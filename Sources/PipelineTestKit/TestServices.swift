@@ -94,6 +94,11 @@ public enum Moto {
 
     /// Runs `Tests/Support/aws_fixture.py` against an endpoint and returns its JSON output.
     public static func fixture(_ endpoint: String, _ arguments: String...) throws -> [String: Any] {
+        try fixture(endpoint, arguments: arguments)
+    }
+
+    /// `fixture(_:_:)` with the arguments as an array.
+    public static func fixture(_ endpoint: String, arguments: [String]) throws -> [String: Any] {
         let out = try ProcessRunner.run(
             "python3",
             [repositoryRoot.appendingPathComponent("Tests/Support/aws_fixture.py").path, endpoint] + arguments,

@@ -12,13 +12,7 @@ import Testing
         let cli: CLI
 
         func fixture(_ arguments: String...) throws -> [String: Any] {
-            let out = try ProcessRunner.run(
-                "python3",
-                [repositoryRoot.appendingPathComponent("Tests/Support/aws_fixture.py").path, moto.endpoint] + arguments,
-                environment: ProcessInfo.processInfo.environment.merging([
-                    "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true",
-                ]) { _, new in new })
-            return (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]) ?? [:]
+            try Moto.fixture(moto.endpoint, arguments: arguments)
         }
 
         func service(_ name: String) throws -> [String: Any] { try fixture("service", self.name, name) }
@@ -27,7 +21,7 @@ import Testing
         }
     }
 
-    static func pipeline(_ name: String, zone: String, bake: String = "1s", extraWith: String = "") -> String {
+    static func pipeline(_ name: String, zone: String, bake: String = "1s") -> String {
         """
         target:
           provider: aws

@@ -36,7 +36,4 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         if attempts > 1 { text += " after \(attempts) attempts" }
         return text
     }
-
-    /// True for errors from bad configuration or missing resources (as opposed to outages).
-    public var isClientError: Bool { status >= 400 && status < 500 && status != 429 }
 }

@@ -67,6 +67,4 @@ actor RetryQuota {
 
     /// Gives tokens back after a success.
     func release(_ amount: Int) { tokens = min(Self.capacity, tokens + amount) }
-
-    var available: Int { tokens }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineCore
+import PipelineStore
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -39,7 +40,7 @@ enum Terminal {
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
-        let data = try PipelineStoreCoding.encoder.encode(value)
+        let data = try RunRecordCoding.encoder.encode(value)
         return String(decoding: data, as: UTF8.self)
     }
 }
