@@ -17,7 +17,7 @@ public struct PipelineCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, WatchCommand.self, RunsCommand.self, ShowCommand.self, LogsCommand.self,
             ValidateCommand.self,
-            StagesCommand.self,
+            StagesCommand.self, AgentCommand.self,
         ]
     )
 

@@ -18,8 +18,13 @@ struct RunExecutor {
         control: RunControl = RunControl(), onStart: (DiskRecorder) -> Void = { _ in }
     ) async throws -> RunRecord {
         try Preflight.check(pipeline, registry: registry, source: source, commit: commit, environment: environment)
+        try TargetFactory.check(pipeline)
         var services = ServiceBag()
-        if let target = try TargetFactory.make(for: pipeline, environment: environment) {
+        let quietNotes = mode == .silent
+        if let target = try await TargetFactory.make(
+            for: pipeline, environment: environment, source: source, stateRoot: store.root, configure: !dryRun,
+            note: { message in if !quietNotes { Terminal.note(message) } })
+        {
             if let aws = target as? AWSDeploymentTarget { try await aws.client.checkCredentials() }
             services.set(DeploymentTargetBox(dryRun ? ReadOnlyTarget(target) : target))
         }

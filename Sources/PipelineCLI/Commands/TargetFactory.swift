@@ -1,6 +1,7 @@
 import Foundation
 import PipelineAWS
 import PipelineCore
+import PipelineLocal
 
 /// Builds the deployment target a pipeline's `target.provider` names.
 enum TargetFactory {
@@ -9,8 +10,19 @@ enum TargetFactory {
         "register-task-definition", "canary-deploy", "alarm-watch", "promote", "rollback", "dns-alias",
     ]
 
+    /// Checks the target's settings without touching anything; throws `.invalidInput` (exit 2).
+    static func check(_ pipeline: Pipeline) throws {
+        if pipeline.target.provider == "local" {
+            _ = try LocalTargetSettings.parse(pipeline.target, file: pipeline.file)
+        }
+    }
+
     /// The target, or nil when the pipeline needs none; throws `.invalidInput` for unusable settings.
-    static func make(for pipeline: Pipeline, environment: [String: String]) throws -> (any DeploymentTarget)? {
+    /// For `provider: local` this starts the agent when none runs and sets up the pipeline's service on it.
+    static func make(
+        for pipeline: Pipeline, environment: [String: String], source: any SourceTree, stateRoot: String,
+        configure: Bool = true, note: (String) -> Void = { _ in }
+    ) async throws -> (any DeploymentTarget)? {
         let needsTarget = (pipeline.stages + pipeline.onFailure).contains { targetStages.contains($0.uses) }
         switch pipeline.target.provider {
         case "aws":
@@ -19,14 +31,16 @@ enum TargetFactory {
             }
             return try AWSDeploymentTarget.make(for: pipeline.target, environment: environment)
         case "local":
-            if needsTarget {
-                let names = (pipeline.stages + pipeline.onFailure).filter { targetStages.contains($0.uses) }.map(\.id)
-                throw PipelineError(
-                    .unsupported,
-                    "\(pipeline.file): provider 'local' cannot run \(names.joined(separator: ", ")) yet: the local "
-                        + "provider is not built in this version; use provider: aws")
-            }
-            return nil
+            let settings = try LocalTargetSettings.parse(pipeline.target, file: pipeline.file)
+            guard needsTarget else { return nil }
+            let paths = LocalPaths(stateRoot: URL(fileURLWithPath: stateRoot).standardizedFileURL)
+            let outcome = try await AgentLauncher.ensureRunning(
+                paths: paths, executable: AgentLauncher.ownExecutable, environment: environment)
+            if let message = outcome.note { note(message) }
+            if outcome.started { note("started the local agent (\(paths.root.path)); stop it with `pipeline agent stop`") }
+            let target = LocalDeploymentTarget(client: outcome.client, paths: paths, source: source)
+            if configure { try await target.configure(settings) }
+            return target
         default:
             return nil
         }

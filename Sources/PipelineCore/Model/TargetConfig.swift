@@ -27,7 +27,9 @@ public struct TargetConfig: Sendable, Hashable, Codable {
     /// Keys allowed for each provider.
     public static let allowedKeys: [String: Set<String>] = [
         "aws": ["provider", "region", "cluster", "service", "endpoint_url", "profile"],
-        "local": ["provider", "service", "listener_port", "health_check_path", "alarms", "cluster", "region"],
+        "local": [
+            "provider", "service", "listener_port", "health_check_path", "alarms", "desired_count", "cluster", "region",
+        ],
     ]
 
     public init(from decoder: any Decoder) throws {

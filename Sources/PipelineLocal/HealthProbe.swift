@@ -1,0 +1,42 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import PipelineCore
+
+/// The two health checks: a container's `healthCheck` command and the load balancer's HTTP check.
+enum HealthProbe {
+    /// Runs the command in the task's folder with the task's environment; true when it exits 0 in time.
+    static func command(_ argv: [String], directory: String, environment: [String: String], timeout: Duration) async
+        -> Bool
+    {
+        await withTaskGroup(of: Bool?.self) { group in
+            group.addTask {
+                let result = try? await ChildProcess.run(
+                    path: "/bin/sh", arguments: ["-c", "cd -- \"$0\" || exit 126; exec \"$@\"", directory] + argv,
+                    environment: environment, stdin: Data(), stdoutLimit: 4096, stderrLimit: 4096,
+                    grace: .seconds(1), onStderrLine: { _ in })
+                return result?.termination == .exited(0)
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? false
+        }
+    }
+
+    /// GET http://127.0.0.1:port/path; healthy on 200–399 within 2 seconds.
+    static func http(_ client: HTTPClient, port: Int, path: String) async -> Bool {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path.hasPrefix("/") ? path : "/" + path)")
+        request.headers.add(name: "user-agent", value: "pipeline-local-health-check")
+        do {
+            let response = try await client.execute(request, timeout: .seconds(2))
+            _ = try await response.body.collect(upTo: 1 << 20)
+            return (200..<400).contains(Int(response.status.code))
+        } catch {
+            return false
+        }
+    }
+}

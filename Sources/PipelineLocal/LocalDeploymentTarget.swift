@@ -1,0 +1,181 @@
+import Foundation
+import PipelineCore
+
+/// The local provider as a `DeploymentTarget`: every call goes to the agent; registering a task
+/// definition first exports the run's commit as the revision's folder.
+public struct LocalDeploymentTarget: DeploymentTarget {
+    public let client: AgentClient
+    public let paths: LocalPaths
+    /// The commit being deployed.
+    let source: (any SourceTree)?
+
+    public init(client: AgentClient, paths: LocalPaths, source: (any SourceTree)?) {
+        self.client = client
+        self.paths = paths
+        self.source = source
+    }
+
+    public var description: String { "the local agent (\(paths.root.path))" }
+
+    public func latestTaskDefinition(family: String) async throws -> TaskDefinitionRecord? {
+        var r = AgentRequest("latest-task-definition")
+        r.ref = family
+        return try await client.call(r).taskDefinition?.record
+    }
+
+    public func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord? {
+        var r = AgentRequest("task-definition")
+        r.ref = arn
+        return try await client.call(r).taskDefinition?.record
+    }
+
+    public func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
+        -> TaskDefinitionRecord
+    {
+        _ = try ContainerSpec.parse(document)
+        guard let source else { throw PipelineError(.invalidInput, "no source tree to run this revision from") }
+        let incoming = paths.revisions.appendingPathComponent(".incoming-\(UUID().uuidString)")
+        do {
+            try SnapshotExporter.export(source, to: incoming)
+            var r = AgentRequest("register")
+            r.document = document
+            r.tags = tags
+            r.snapshot = incoming.path
+            guard let td = try await client.call(r).taskDefinition else {
+                throw PipelineError(.io, "the local agent registered nothing")
+            }
+            return td.record
+        } catch {
+            try? FileManager.default.removeItem(at: incoming)
+            throw error
+        }
+    }
+
+    public func service(_ name: String) async throws -> ServiceState? {
+        var r = AgentRequest("service")
+        r.service = name
+        return try await client.call(r).service?.serviceState
+    }
+
+    public func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
+        async throws -> ServiceState
+    {
+        var r = AgentRequest("create-service")
+        r.service = name
+        r.template = template
+        r.ref = taskDefinition
+        r.desiredCount = desiredCount
+        guard let state = try await client.call(r).service?.serviceState else {
+            throw PipelineError(.io, "the local agent did not return service \(name)")
+        }
+        return state
+    }
+
+    public func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState {
+        var r = AgentRequest("update-service")
+        r.service = name
+        var u = LocalServiceUpdate()
+        u.taskDefinition = update.taskDefinition
+        u.desiredCount = update.desiredCount
+        u.maximumPercent = update.maximumPercent
+        u.minimumHealthyPercent = update.minimumHealthyPercent
+        if let cb = update.circuitBreaker {
+            u.circuitBreaker = cb.enable
+            u.circuitBreakerRollback = cb.rollback
+        }
+        r.update = u
+        guard let state = try await client.call(r).service?.serviceState else {
+            throw PipelineError(.io, "the local agent did not return service \(name)")
+        }
+        return state
+    }
+
+    public func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {
+        var r = AgentRequest("alarms")
+        r.names = names
+        r.prefix = prefix
+        return (try await client.call(r).alarms ?? []).map(\.alarmState)
+    }
+
+    /// A local "load balancer" is the listener of a main service: `load_balancer: <service>`.
+    public func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget {
+        let name = nameOrARN.split(separator: "/").last.map(String.init) ?? nameOrARN
+        return AliasTarget(dnsName: name, hostedZoneID: "local", evaluateTargetHealth: true)
+    }
+
+    public func serviceDiscoveryAlias(namespaceID: String, service: String) async throws -> AliasTarget {
+        AliasTarget(dnsName: service, hostedZoneID: "local", evaluateTargetHealth: true)
+    }
+
+    public func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws
+        -> String
+    {
+        var r = AgentRequest("upsert-alias")
+        r.host = name
+        r.service = target.dnsName
+        return try await client.call(r).change ?? ""
+    }
+
+    public func changeStatus(_ changeID: String) async throws -> String { "INSYNC" }
+
+    /// Sets up the pipeline's listener, alarms and main service on the agent.
+    public func configure(_ settings: LocalTargetSettings) async throws {
+        var r = AgentRequest("configure")
+        r.service = settings.service
+        r.listener = settings.listener
+        r.alarms = settings.alarms
+        r.desiredCount = settings.desiredCount
+        _ = try await client.call(r)
+    }
+}
+
+/// A pipeline's `target:` for `provider: local`, checked.
+public struct LocalTargetSettings: Sendable {
+    public var service: String
+    public var listener: LocalListener?
+    public var alarms: [AlarmSpec]
+    public var desiredCount: Int
+
+    /// Reads the settings; errors name the file and key.
+    public static func parse(_ target: TargetConfig, file: String) throws -> LocalTargetSettings {
+        func fail(_ key: String, _ message: String) -> PipelineError {
+            PipelineError(.invalidInput, "\(file): target.\(key): \(message)")
+        }
+        guard let service = target.service, !service.isEmpty else {
+            throw fail("service", "is required for provider local (the service to run)")
+        }
+        var listener: LocalListener?
+        if let value = target.value(forKey: "listener_port") {
+            guard let text = value.scalarString, let port = Int(text), (1...65535).contains(port) else {
+                throw fail("listener_port", "must be a port number 1–65535")
+            }
+            var path = target.value(forKey: "health_check_path")?.scalarString ?? "/"
+            if !path.hasPrefix("/") { path = "/" + path }
+            listener = LocalListener(name: service, port: port, healthCheckPath: path)
+        } else if target.value(forKey: "health_check_path") != nil {
+            throw fail("health_check_path", "needs target.listener_port (the load balancer it configures)")
+        }
+        var desired = 1
+        if let value = target.value(forKey: "desired_count") {
+            guard let text = value.scalarString, let n = Int(text), n >= 0 else {
+                throw fail("desired_count", "must be a whole number ≥ 0")
+            }
+            desired = n
+        }
+        var alarms: [AlarmSpec] = []
+        if let value = target.value(forKey: "alarms") {
+            guard case .list(let list) = value else { throw fail("alarms", "must be a list") }
+            for (i, item) in list.enumerated() {
+                do { alarms.append(try AlarmSpec.parse(item, listener: service, field: "target.alarms[\(i)]")) } catch
+                let e as PipelineError {
+                    throw PipelineError(.invalidInput, "\(file): \(e.message)")
+                }
+            }
+            let names = alarms.map(\.name)
+            if let dup = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
+                throw fail("alarms", "alarm name \(dup) appears twice")
+            }
+        }
+        return LocalTargetSettings(service: service, listener: listener, alarms: alarms, desiredCount: desired)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// Where the local provider keeps its files: `<state-dir>/local/`.
+public struct LocalPaths: Sendable {
+    /// `<state-dir>/local`.
+    public let root: URL
+
+    public init(stateRoot: URL) { root = stateRoot.appendingPathComponent("local") }
+
+    /// The agent's control socket.
+    public var socket: String { root.appendingPathComponent("agent.sock").path }
+    /// The agent's pid.
+    public var pidFile: String { root.appendingPathComponent("agent.pid").path }
+    /// Held (flock) by the running agent for its whole life.
+    public var lockFile: String { root.appendingPathComponent("agent.lock").path }
+    /// Held while a CLI checks for, and starts, an agent.
+    public var startLockFile: String { root.appendingPathComponent("agent-start.lock").path }
+    /// The background agent's own log.
+    public var agentLog: String { root.appendingPathComponent("agent.log").path }
+    /// The persisted desired state.
+    public var stateFile: URL { root.appendingPathComponent("state.json") }
+    /// `record_name` → 127.0.0.1 lines, hosts-file format.
+    public var hostsFile: URL { root.appendingPathComponent("hosts") }
+    /// Snapshots of the repository, one per revision.
+    public var revisions: URL { root.appendingPathComponent("revisions") }
+    /// Per-task log files.
+    public var taskLogs: URL { root.appendingPathComponent("tasks") }
+
+    public func revisionFolder(family: String, revision: Int) -> URL {
+        revisions.appendingPathComponent(family).appendingPathComponent(String(revision))
+    }
+
+    public func createFolders() throws {
+        for url in [root, revisions, taskLogs] {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        }
+    }
+}

@@ -1,0 +1,338 @@
+import Foundation
+import PipelineCore
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+extension LocalRuntime {
+    /// One pass: reap exits, roll services toward their desired state, check health, route, drain, alarms.
+    func tick() {
+        reapExits()
+        if !stopping {
+            for name in state.services.keys.sorted() { schedule(name) }
+        }
+        launchChecks()
+        updatePools()
+        drainAndKill()
+        evaluateAlarms(force: false)
+        save()
+    }
+
+    func reapExits() {
+        for id in Array(tasks.keys) {
+            guard var t = tasks[id] else { continue }
+            for i in t.containers.indices where t.containers[i].exit == nil {
+                t.containers[i].exit = TaskProcess.reap(t.containers[i].pid)
+            }
+            tasks[id] = t
+            if t.stopReason == nil, let dead = t.containers.first(where: { $0.spec.essential && $0.exit != nil }) {
+                var reason = "essential container \(dead.spec.name) \(dead.exit!)"
+                if let line = TaskProcess.lastLine(of: t.log) { reason += "; last log line: \(line)" }
+                failed(id, reason: reason)
+            }
+            if t.containers.allSatisfy({ $0.exit != nil }) { ended(id) }
+        }
+    }
+
+    /// A task stopped by itself or failed its checks: replace it (with backoff) and count it against the deployment.
+    func failed(_ id: String, reason: String) {
+        guard let task = tasks[id] else { return }
+        let failedStart = !task.everHealthy
+        logger.warning("task \(id) of \(task.service) failed: \(reason)")
+        let previous = failures[task.service]?.count ?? 0
+        let delay = min(0.5 * pow(2, Double(previous)), 15)
+        failures[task.service] = (previous + 1, ContinuousClock.now + .milliseconds(Int(delay * 1000)))
+        pendingRestarts[task.service, default: []].append(task.restarts + 1)
+        beginStop(id, reason: reason, failed: failedStart, drain: false)
+    }
+
+    /// Drains a serving task (no new requests; in-flight ones finish), else stops it now.
+    func beginStop(_ id: String, reason: String, failed: Bool, drain: Bool = true) {
+        guard var task = tasks[id], task.stopReason == nil else { return }
+        task.stopReason = reason
+        task.failedStart = failed
+        if drain && task.phase == .running && task.isHealthy && task.listener != nil {
+            task.phase = .draining
+            task.drainSince = ContinuousClock.now
+            tasks[id] = task
+        } else {
+            tasks[id] = task
+            terminate(id)
+        }
+        if failed { countFailure(task, reason: reason) }
+    }
+
+    func terminate(_ id: String) {
+        guard var task = tasks[id] else { return }
+        for c in task.containers where c.exit == nil { TaskProcess.signal(c.pid, SIGTERM) }
+        task.phase = .stopping
+        task.killAt = ContinuousClock.now + .seconds(task.stopTimeout)
+        tasks[id] = task
+    }
+
+    func ended(_ id: String) {
+        guard let task = tasks.removeValue(forKey: id) else { return }
+        let exits = task.containers.map { "\($0.spec.name) \($0.exit.map { "\($0)" } ?? "?")" }.joined(separator: ", ")
+        let line =
+            "\(Timestamp.seconds(Date())) \(id) (\(task.taskDefinition)): \(task.stopReason ?? "stopped") — \(exits)"
+        recentStops[task.service, default: []].insert(line, at: 0)
+        if recentStops[task.service]!.count > 10 { recentStops[task.service]!.removeLast() }
+        dirty = true
+    }
+
+    func countFailure(_ task: RunningTask, reason: String) {
+        guard var service = state.services[task.service],
+            let index = service.deployments.firstIndex(where: { $0.id == task.deployment }),
+            service.deployments[index].rolloutState == "IN_PROGRESS"
+        else { return }
+        service.deployments[index].failedTasks += 1
+        let threshold = max(3, min(200, (service.desiredCount + 1) / 2))
+        if index == 0, service.circuitBreaker, service.deployments[index].failedTasks >= threshold {
+            let d = service.deployments[index]
+            service.deployments[index].rolloutState = "FAILED"
+            service.deployments[index].rolloutStateReason =
+                "deployment circuit breaker: \(d.failedTasks) task(s) of \(d.taskDefinition) failed to start; last: \(reason)"
+            logger.error("\(service.name): deployment \(d.id) FAILED (\(d.failedTasks) failed tasks)")
+            if service.circuitBreakerRollback, let last = service.lastCompleted, last != d.taskDefinition {
+                for i in service.deployments.indices { service.deployments[i].status = "ACTIVE" }
+                service.deployments.insert(newDeployment(last), at: 0)
+                logger.info("\(service.name): circuit breaker rolls back to \(last)")
+            }
+        }
+        state.services[task.service] = service
+        dirty = true
+    }
+
+    func schedule(_ name: String) {
+        guard var service = state.services[name], let primary = service.primary else { return }
+        let own = tasks.values.filter { $0.service == name }
+        let stoppingPhases: Set<RunningTask.Phase> = [.draining, .stopping]
+        var plan: RolloutPlan
+        if primary.rolloutState == "FAILED" {
+            let active = own.filter { !stoppingPhases.contains($0.phase) }
+            plan = RolloutPlan(start: 0, stop: service.desiredCount == 0 ? active.map(\.id) : [])
+        } else {
+            plan = RolloutPlan.make(
+                desired: service.desiredCount, maximumPercent: service.maximumPercent,
+                minimumHealthyPercent: service.minimumHealthyPercent,
+                tasks: own.map {
+                    RolloutPlan.Task(
+                        id: $0.id, primary: $0.deployment == primary.id, healthy: $0.isHealthy,
+                        stopping: stoppingPhases.contains($0.phase))
+                })
+        }
+        for id in plan.stop {
+            let reason =
+                tasks[id]?.deployment == primary.id
+                ? "scaled in (desired count \(service.desiredCount))" : "replaced by deployment \(primary.id)"
+            beginStop(id, reason: reason, failed: false)
+        }
+        if plan.start > 0, (failures[name]?.next ?? .now) <= .now {
+            for _ in 0..<plan.start { startTask(service, primary) }
+        }
+        // Re-read: starting may have failed the deployment.
+        service = state.services[name] ?? service
+        let mine = tasks.values.filter { $0.service == name }
+        if service.primary?.rolloutState == "IN_PROGRESS", let p = service.primary {
+            let healthy = mine.filter { $0.deployment == p.id && $0.isHealthy }.count
+            let others = mine.filter { $0.deployment != p.id || stoppingPhases.contains($0.phase) }.count
+            if healthy == service.desiredCount && others == 0 {
+                service.deployments[0].rolloutState = "COMPLETED"
+                service.deployments[0].rolloutStateReason = "ECS deployment \(p.id) completed."
+                service.lastCompleted = p.taskDefinition
+                logger.info("\(name): deployment \(p.id) of \(p.taskDefinition) COMPLETED (\(healthy) task(s))")
+            }
+        }
+        let withTasks = Set(mine.map(\.deployment))
+        service.deployments = service.deployments.enumerated().filter { $0.offset == 0 || withTasks.contains($0.element.id) }
+            .map(\.element)
+        if service != state.services[name] {
+            state.services[name] = service
+            dirty = true
+        }
+        if let healthyTask = mine.first(where: { $0.healthySince.map { .now - $0 > .seconds(10) } ?? false }),
+            failures[name] != nil, healthyTask.isHealthy
+        {
+            failures[name] = nil
+        }
+    }
+
+    func startTask(_ service: LocalService, _ deployment: LocalDeployment) {
+        let id = nextID(service.name)
+        do {
+            guard let td = state.taskDefinition(deployment.taskDefinition) else {
+                throw PipelineError(.notFound, "task definition \(deployment.taskDefinition) is not registered")
+            }
+            let containers = try specs[td.arn] ?? ContainerSpec.parse(td.document)
+            specs[td.arn] = containers
+            let port = containers.contains(where: \.hasPort) ? try TaskProcess.freePort() : nil
+            let folder = paths.taskLogs.appendingPathComponent(service.name)
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let log = folder.appendingPathComponent("\(id).log").path
+            let banner = "=== \(Timestamp.seconds(Date())) task \(id) of \(service.name): \(td.arn)\(port.map { ", PORT=\($0)" } ?? "")\n"
+            FileManager.default.createFile(atPath: log, contents: Data(banner.utf8))
+            var started: [RunningTask.Container] = []
+            var portGiven = false
+            for spec in containers {
+                var environment = baseEnvironment.merging(spec.environment) { $1 }
+                environment["PIPELINE_TASK_ID"] = id
+                environment["PIPELINE_SERVICE"] = service.name
+                environment["PIPELINE_TASK_DEFINITION"] = td.arn
+                if spec.hasPort, !portGiven, let port {
+                    environment["PORT"] = String(port)
+                    portGiven = true
+                }
+                var directory = td.snapshot
+                if let wd = spec.workingDirectory, !wd.isEmpty {
+                    directory += "/" + wd.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                }
+                let pid = try TaskProcess.spawn(
+                    argv: spec.argv, environment: environment, directory: directory, log: log)
+                started.append(.init(spec: spec, pid: pid, environment: environment, directory: directory))
+            }
+            var task = RunningTask(
+                id: id, service: service.name, deployment: deployment.id, taskDefinition: td.arn, containers: started,
+                port: port, listener: service.loadBalancer, restarts: pendingRestarts[service.name]?.first ?? 0, log: log)
+            if !(pendingRestarts[service.name]?.isEmpty ?? true) { pendingRestarts[service.name]!.removeFirst() }
+            task.phase = .running
+            if task.healthCheck == nil { task.containerHealth = "HEALTHY" }
+            tasks[id] = task
+            dirty = true
+            logger.info("started task \(id) of \(service.name) (\(td.arn), pid \(started[0].pid)\(port.map { ", port \($0)" } ?? ""))")
+        } catch {
+            logger.error("cannot start a task of \(service.name): \(error)")
+            let placeholder = RunningTask(
+                id: id, service: service.name, deployment: deployment.id, taskDefinition: deployment.taskDefinition,
+                containers: [], port: nil, listener: nil, restarts: 0, log: "")
+            countFailure(placeholder, reason: "\(error)")
+            let previous = failures[service.name]?.count ?? 0
+            failures[service.name] = (previous + 1, .now + .seconds(min(15, 1 << min(previous, 4))))
+        }
+    }
+
+    func launchChecks() {
+        let now = ContinuousClock.now
+        for (id, task) in tasks where task.phase == .running {
+            var t = task
+            if let hc = t.healthCheck, !t.checkingHealth, now >= t.nextHealthCheck {
+                t.checkingHealth = true
+                let container = t.containers.first { $0.spec.healthCheck != nil }!
+                Task {
+                    let ok = await HealthProbe.command(
+                        hc.argv, directory: container.directory, environment: container.environment,
+                        timeout: .seconds(max(1, hc.timeout)))
+                    await self.healthResult(id, ok)
+                }
+            }
+            if let listener = t.listener, let port = t.port, !t.checkingTarget, now >= t.nextTargetCheck {
+                t.checkingTarget = true
+                let path = state.listeners[listener]?.healthCheckPath ?? "/"
+                Task { [balancer] in
+                    let ok = await HealthProbe.http(balancer.client, port: port, path: path)
+                    await self.targetResult(id, ok)
+                }
+            }
+            let grace = Duration.seconds(max(t.healthCheck?.startPeriod ?? 0, 30))
+            if !t.everHealthy, t.stopReason == nil, now - t.started > grace {
+                tasks[id] = t
+                failed(id, reason: "did not pass its health checks within \(grace.components.seconds)s")
+                continue
+            }
+            if t.isHealthy, !t.everHealthy {
+                t.everHealthy = true
+                t.healthySince = now
+                logger.info("task \(id) of \(t.service) is healthy")
+            }
+            tasks[id] = t
+        }
+    }
+
+    func healthResult(_ id: String, _ ok: Bool) {
+        guard var t = tasks[id], let hc = t.healthCheck else { return }
+        t.checkingHealth = false
+        t.nextHealthCheck = .now + .seconds(max(1, hc.interval))
+        if ok {
+            t.containerHealth = "HEALTHY"
+            t.healthFailures = 0
+        } else if Date().timeIntervalSince(t.startedAt) >= Double(hc.startPeriod) {
+            t.healthFailures += 1
+        }
+        tasks[id] = t
+        if t.healthFailures >= max(1, hc.retries), t.stopReason == nil {
+            tasks[id]?.containerHealth = "UNHEALTHY"
+            failed(id, reason: "container health check failed \(t.healthFailures) times: \(hc.argv.joined(separator: " "))")
+        }
+    }
+
+    func targetResult(_ id: String, _ ok: Bool) {
+        guard var t = tasks[id] else { return }
+        t.checkingTarget = false
+        t.nextTargetCheck = .now + .seconds(1)
+        if ok {
+            t.targetHealthy = true
+            t.targetFailures = 0
+        } else {
+            t.targetFailures += 1
+        }
+        tasks[id] = t
+        if t.targetFailures >= 2, t.targetHealthy == true, t.stopReason == nil {
+            tasks[id]?.targetHealthy = false
+            failed(id, reason: "failed \(t.targetFailures) load balancer health checks on port \(t.port ?? 0)")
+        }
+    }
+
+    func updatePools() {
+        var pools: [String: [Router.Target]] = [:]
+        for name in state.listeners.keys { pools[name] = [] }
+        for task in tasks.values.sorted(by: { $0.id < $1.id }) where task.isHealthy {
+            guard let listener = task.listener, let port = task.port else { continue }
+            pools[listener, default: []].append(.init(task: task.id, service: task.service, port: port))
+        }
+        router.setPools(pools)
+    }
+
+    /// Called after `updatePools`: a draining task is out of the pool, so its in-flight count only falls.
+    func drainAndKill() {
+        let now = ContinuousClock.now
+        for (id, task) in tasks {
+            switch task.phase {
+            case .draining:
+                if router.inFlight(id) == 0 || now - (task.drainSince ?? now) > .seconds(30) { terminate(id) }
+            case .stopping:
+                if let killAt = task.killAt, now >= killAt {
+                    for c in task.containers where c.exit == nil { TaskProcess.signal(c.pid, SIGKILL) }
+                    tasks[id]?.killAt = now + .seconds(3600)
+                    logger.warning("task \(id) did not stop within \(task.stopTimeout)s of SIGTERM: SIGKILL")
+                }
+            default: break
+            }
+        }
+    }
+
+    func evaluateAlarms(force: Bool) {
+        let now = ContinuousClock.now
+        guard force || now - lastAlarmCheck >= .seconds(1) else { return }
+        lastAlarmCheck = now
+        let clock = Int(Date().timeIntervalSince1970)
+        for (name, spec) in state.alarms {
+            let current = clock / spec.period * spec.period
+            let points = (0..<spec.evaluationPeriods).map {
+                router.datapoint(spec, from: current - $0 * spec.period, length: spec.period)
+            }
+            let (value, reason) = spec.evaluate(points)
+            let previous = alarmStates[name]
+            if previous?.state != value {
+                if previous != nil || value == "ALARM" {
+                    logger.info("alarm \(name): \(previous?.state ?? "none") → \(value): \(reason)")
+                }
+                alarmStates[name] = AlarmStatus(
+                    name: name, listener: spec.listener, service: spec.service, metric: spec.metric, state: value,
+                    reason: reason, updatedAt: Date())
+            } else {
+                alarmStates[name]?.reason = reason
+            }
+        }
+        for name in alarmStates.keys where state.alarms[name] == nil { alarmStates[name] = nil }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import PipelineCore
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// Starting, watching and stopping task processes: each container in its own process group, stdin from
+/// /dev/null, stdout and stderr appended to a log file, the working directory set by a `cd` before `exec`.
+enum TaskProcess {
+    /// Starts one process; returns its pid (also its process group id).
+    static func spawn(argv: [String], environment: [String: String], directory: String, log: String) throws -> pid_t {
+        let logFD = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard logFD >= 0 else { throw PipelineError(.io, "cannot open \(log): \(String(cString: strerror(errno)))") }
+        defer { close(logFD) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, logFD, 1)
+        posix_spawn_file_actions_adddup2(&actions, logFD, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        // `cd` then `exec`: the shell looks the command up in PATH, relative to the snapshot.
+        let script = "cd -- \"$0\" || exit 126; exec \"$@\""
+        let full = ["/bin/sh", "-c", script, directory] + argv
+        let cArgs = full.map { strdup($0) } + [nil]
+        let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArgs.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, cArgs, cEnv)
+        guard result == 0 else {
+            throw PipelineError(.io, "cannot start \(argv.first ?? "?"): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+
+    /// The exit of a child that ended, without blocking; nil while it runs.
+    static func reap(_ pid: pid_t) -> ChildProcess.Termination? {
+        var status: Int32 = 0
+        var r: pid_t
+        repeat { r = waitpid(pid, &status, WNOHANG) } while r < 0 && errno == EINTR
+        if r == 0 { return nil }
+        if r < 0 { return .exited(-1) }  // not our child any more (or gone): treat as ended
+        let signaled = (status & 0x7f) != 0 && (status & 0x7f) != 0x7f
+        return signaled ? .signaled(status & 0x7f) : .exited((status >> 8) & 0xff)
+    }
+
+    /// Sends a signal to the process group of `pid`.
+    static func signal(_ pid: pid_t, _ signal: Int32) {
+        if kill(-pid, signal) != 0 { kill(pid, signal) }
+    }
+
+    static func isAlive(_ pid: pid_t) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
+
+    /// Whether `pid` is a task process this agent family started (its environment carries the task id).
+    static func belongs(_ pid: pid_t, task: String) -> Bool {
+        guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else {
+            return isAlive(pid)
+        }
+        return environ.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == "PIPELINE_TASK_ID=\(task)" }
+    }
+
+    /// A free TCP port on 127.0.0.1.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw PipelineError(.io, "cannot create a socket") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw PipelineError(.io, "cannot find a free port") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// The last line of a log file (for failure reasons).
+    static func lastLine(of path: String) -> String? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let size = (try? handle.seekToEnd()) ?? 0
+        try? handle.seek(toOffset: size > 400 ? size - 400 : 0)
+        let data = (try? handle.readToEnd()) ?? Data()
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).last.map(String.init)
+    }
+}
