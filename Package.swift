@@ -96,13 +96,17 @@ let package = Package(
             path: "Benchmarks/PipelineBench"
         ),
         .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore", "PipelineTestKit"]),
+        .testTarget(name: "PipelineLocalTests", dependencies: ["PipelineLocal", "PipelineTestKit"]),
         .testTarget(name: "PipelineStoreTests", dependencies: ["PipelineStore", "PipelineTestKit"]),
         .testTarget(name: "PipelineGitTests", dependencies: ["PipelineGit", "PipelineTestKit"]),
         .testTarget(
             name: "PipelineAWSTests", dependencies: ["PipelineAWS", "PipelineTestKit"], exclude: ["Fixtures"]),
         .testTarget(
             name: "PipelineCLITests",
-            dependencies: ["PipelineCLI", "PipelineTestKit", "pipeline", "pipeline-testkit", "pipeline-webhook"]
+            dependencies: [
+                "PipelineCLI", "PipelineLocal", "PipelineTestKit", "pipeline", "pipeline-testkit", "pipeline-webhook",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -45,7 +45,8 @@ public enum AgentLauncher {
         }
         var note: String?
         if let text = try? String(contentsOfFile: paths.pidFile, encoding: .utf8) {
-            note = "removed a stale agent pid file (pid \(text.trimmingCharacters(in: .whitespacesAndNewlines)) is not running)"
+            note =
+                "removed a stale agent pid file (pid \(text.trimmingCharacters(in: .whitespacesAndNewlines)) is not running)"
             try? FileManager.default.removeItem(atPath: paths.pidFile)
         }
         let pid = try spawnDetached(paths: paths, executable: executable, environment: environment)
@@ -65,6 +66,7 @@ public enum AgentLauncher {
     }
 
     static func spawnDetached(paths: LocalPaths, executable: String, environment: [String: String]) throws -> pid_t {
+        TaskProcess.closeOnExecAll()
         let log = open(paths.agentLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard log >= 0 else { throw PipelineError(.io, "cannot open \(paths.agentLog)") }
         defer { close(log) }
@@ -100,7 +102,8 @@ public enum AgentLauncher {
         var pid: pid_t = 0
         let result = posix_spawn(&pid, executable, &actions, &attributes, cArgs, cEnv)
         guard result == 0 else {
-            throw PipelineError(.io, "cannot start the local agent (\(executable)): \(String(cString: strerror(result)))")
+            throw PipelineError(
+                .io, "cannot start the local agent (\(executable)): \(String(cString: strerror(result)))")
         }
         return pid
     }

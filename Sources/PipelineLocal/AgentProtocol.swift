@@ -80,7 +80,8 @@ extension LocalRuntime {
             case "alarms":
                 r.alarms = alarms(names: request.names ?? [], prefix: request.prefix)
             case "upsert-alias":
-                r.change = try upsertAlias(host: try need(request.host, "host"), listener: try need(request.service, "service"))
+                r.change = try upsertAlias(
+                    host: try need(request.host, "host"), listener: try need(request.service, "service"))
             case "status":
                 r.status = status()
                 r.pid = getpid()

@@ -57,13 +57,21 @@ public struct AlarmSpec: Codable, Sendable, Hashable {
         guard let name = try string("name"), !name.isEmpty else { throw fail("name", "is required") }
         guard let metric = try string("metric") ?? string("metric_name") else { throw fail("metric", "is required") }
         guard metrics.contains(metric) else {
-            throw fail("metric", "unknown metric \(metric); the local load balancer records \(metrics.sorted().joined(separator: ", "))")
+            throw fail(
+                "metric",
+                "unknown metric \(metric); the local load balancer records \(metrics.sorted().joined(separator: ", "))")
         }
         let statistic = try string("statistic") ?? (metric == "TargetResponseTime" ? "Average" : "Sum")
-        guard ["Sum", "Average", "Minimum", "Maximum", "SampleCount"].contains(statistic) || percentile(statistic) != nil
-        else { throw fail("statistic", "expected Sum, Average, Minimum, Maximum, SampleCount or pNN (e.g. p99), got \(statistic)") }
+        guard
+            ["Sum", "Average", "Minimum", "Maximum", "SampleCount"].contains(statistic) || percentile(statistic) != nil
+        else {
+            throw fail(
+                "statistic", "expected Sum, Average, Minimum, Maximum, SampleCount or pNN (e.g. p99), got \(statistic)")
+        }
         let period = Int(try number("period") ?? 60)
-        guard period >= 10, period % 10 == 0 else { throw fail("period", "must be a multiple of 10 seconds, got \(period)") }
+        guard period >= 10, period % 10 == 0 else {
+            throw fail("period", "must be a multiple of 10 seconds, got \(period)")
+        }
         let evaluation = Int(try number("evaluation_periods") ?? 1)
         guard evaluation >= 1 else { throw fail("evaluation_periods", "must be at least 1") }
         let datapoints = Int(try number("datapoints_to_alarm") ?? Double(evaluation))
@@ -73,7 +81,8 @@ public struct AlarmSpec: Codable, Sendable, Hashable {
         guard let threshold = try number("threshold") else { throw fail("threshold", "is required") }
         let op = try string("comparison_operator") ?? "GreaterThanThreshold"
         guard operators.contains(op) else {
-            throw fail("comparison_operator", "expected one of \(operators.sorted().joined(separator: ", ")), got \(op)")
+            throw fail(
+                "comparison_operator", "expected one of \(operators.sorted().joined(separator: ", ")), got \(op)")
         }
         var service: String?
         if let dims = m["dimensions"] {
@@ -114,7 +123,8 @@ public struct AlarmSpec: Codable, Sendable, Hashable {
             switch treatMissingData {
             case "breaching": return ("ALARM", "no datapoints in \(evaluationPeriods) period(s), treated as breaching")
             case "notBreaching": return ("OK", "no datapoints, treated as not breaching")
-            default: return ("INSUFFICIENT_DATA", "no datapoints in the last \(evaluationPeriods) period(s) of \(period)s")
+            default:
+                return ("INSUFFICIENT_DATA", "no datapoints in the last \(evaluationPeriods) period(s) of \(period)s")
             }
         }
         var breaching = present.filter(breaches).count

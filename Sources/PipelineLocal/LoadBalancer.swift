@@ -132,7 +132,8 @@ public final class LoadBalancer: Sendable {
             do {
                 let response = try await client.execute(request, timeout: .seconds(60))
                 let payload = try await response.body.collect(upTo: 64 << 20)
-                router.finish(target, listener: listener, status: Int(response.status.code), latency: seconds(since: started))
+                router.finish(
+                    target, listener: listener, status: Int(response.status.code), latency: seconds(since: started))
                 var headers = HTTPHeaders()
                 for (name, value) in response.headers where !Self.hopByHop.contains(name.lowercased()) {
                     headers.add(name: name, value: value)

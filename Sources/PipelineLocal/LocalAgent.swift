@@ -15,9 +15,11 @@ public enum LocalAgent {
         async throws
     {
         try paths.createFolders()
+        TaskProcess.closeOnExecAll()
         let lock = open(paths.lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
-            let pid = (try? String(contentsOfFile: paths.pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let pid = (try? String(contentsOfFile: paths.pidFile, encoding: .utf8))?.trimmingCharacters(
+                in: .whitespacesAndNewlines)
             throw PipelineError(.locked, "a local agent is already running for \(paths.root.path) (pid \(pid ?? "?"))")
         }
         defer { close(lock) }

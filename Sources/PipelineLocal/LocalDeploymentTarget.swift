@@ -166,8 +166,9 @@ public struct LocalTargetSettings: Sendable {
         if let value = target.value(forKey: "alarms") {
             guard case .list(let list) = value else { throw fail("alarms", "must be a list") }
             for (i, item) in list.enumerated() {
-                do { alarms.append(try AlarmSpec.parse(item, listener: service, field: "target.alarms[\(i)]")) } catch
-                let e as PipelineError {
+                do {
+                    alarms.append(try AlarmSpec.parse(item, listener: service, field: "target.alarms[\(i)]"))
+                } catch let e as PipelineError {
                     throw PipelineError(.invalidInput, "\(file): \(e.message)")
                 }
             }

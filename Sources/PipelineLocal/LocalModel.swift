@@ -123,7 +123,9 @@ public struct ContainerSpec: Sendable, Hashable {
                     name: name, argv: entry + command, environment: environment,
                     essential: c["essential"].map { $0 != .bool(false) } ?? true, hasPort: !ports.isEmpty,
                     workingDirectory: c["workingDirectory"]?.stringValue,
-                    healthCheck: try c["healthCheck"].map { try HealthCheckSpec.parse($0, field: "\(field).healthCheck") },
+                    healthCheck: try c["healthCheck"].map {
+                        try HealthCheckSpec.parse($0, field: "\(field).healthCheck")
+                    },
                     stopTimeout: Int(c["stopTimeout"]?.intValue ?? 30)))
         }
         return specs
@@ -135,7 +137,9 @@ public struct ContainerSpec: Sendable, Hashable {
             throw PipelineError(.invalidInput, "\(field) must be a list of strings")
         }
         return try list.map {
-            guard let s = $0.stringValue else { throw PipelineError(.invalidInput, "\(field) must be a list of strings") }
+            guard let s = $0.stringValue else {
+                throw PipelineError(.invalidInput, "\(field) must be a list of strings")
+            }
             return s
         }
     }

@@ -7,8 +7,14 @@ public struct LocalPaths: Sendable {
 
     public init(stateRoot: URL) { root = stateRoot.appendingPathComponent("local") }
 
-    /// The agent's control socket.
-    public var socket: String { root.appendingPathComponent("agent.sock").path }
+    /// The agent's control socket; under /tmp when the state dir's path is too long for a unix socket.
+    public var socket: String {
+        let path = root.appendingPathComponent("agent.sock").path
+        guard path.utf8.count >= 100 else { return path }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in root.path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return "/tmp/pipeline-agent-\(String(hash, radix: 16)).sock"
+    }
     /// The agent's pid.
     public var pidFile: String { root.appendingPathComponent("agent.pid").path }
     /// Held (flock) by the running agent for its whole life.

@@ -14,9 +14,12 @@ public struct LocalServiceUpdate: Codable, Sendable {
 
 extension LocalRuntime {
     /// Sets up a pipeline's target: its listener, its alarms, and its main service when it does not exist yet.
-    public func configure(service: String, listener: LocalListener?, alarms: [AlarmSpec], desiredCount: Int) async throws {
+    public func configure(service: String, listener: LocalListener?, alarms: [AlarmSpec], desiredCount: Int)
+        async throws
+    {
         if let listener {
-            if let other = state.listeners.values.first(where: { $0.port == listener.port && $0.name != listener.name }) {
+            if let other = state.listeners.values.first(where: { $0.port == listener.port && $0.name != listener.name })
+            {
                 throw PipelineError(
                     .invalidInput,
                     "listener_port \(listener.port) is already used by service \(other.name) on this agent")
@@ -78,7 +81,8 @@ extension LocalRuntime {
             let mine = own.filter { $0.deployment == d.id }
             return DeploymentStatus(
                 id: d.id, status: d.status, taskDefinition: d.taskDefinition, rolloutState: d.rolloutState,
-                rolloutStateReason: d.rolloutStateReason, desiredCount: d.status == "PRIMARY" ? service.desiredCount : 0,
+                rolloutStateReason: d.rolloutStateReason,
+                desiredCount: d.status == "PRIMARY" ? service.desiredCount : 0,
                 runningCount: mine.filter(\.isHealthy).count, failedTasks: d.failedTasks)
         }
         return ServiceStatus(
@@ -106,7 +110,8 @@ extension LocalRuntime {
         state.services[name] = service
         dirty = true
         save()
-        logger.info("created service \(name) behind \(source.loadBalancer ?? "no listener"): \(desiredCount) × \(td.arn)")
+        logger.info(
+            "created service \(name) behind \(source.loadBalancer ?? "no listener"): \(desiredCount) × \(td.arn)")
         return serviceStatus(name)!
     }
 

@@ -145,8 +145,10 @@ extension LocalRuntime {
             }
         }
         let withTasks = Set(mine.map(\.deployment))
-        service.deployments = service.deployments.enumerated().filter { $0.offset == 0 || withTasks.contains($0.element.id) }
-            .map(\.element)
+        service.deployments = service.deployments.enumerated().filter {
+            $0.offset == 0 || withTasks.contains($0.element.id)
+        }
+        .map(\.element)
         if service != state.services[name] {
             state.services[name] = service
             dirty = true
@@ -170,7 +172,8 @@ extension LocalRuntime {
             let folder = paths.taskLogs.appendingPathComponent(service.name)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let log = folder.appendingPathComponent("\(id).log").path
-            let banner = "=== \(Timestamp.seconds(Date())) task \(id) of \(service.name): \(td.arn)\(port.map { ", PORT=\($0)" } ?? "")\n"
+            let banner =
+                "=== \(Timestamp.seconds(Date())) task \(id) of \(service.name): \(td.arn)\(port.map { ", PORT=\($0)" } ?? "")\n"
             FileManager.default.createFile(atPath: log, contents: Data(banner.utf8))
             var started: [RunningTask.Container] = []
             var portGiven = false
@@ -193,13 +196,16 @@ extension LocalRuntime {
             }
             var task = RunningTask(
                 id: id, service: service.name, deployment: deployment.id, taskDefinition: td.arn, containers: started,
-                port: port, listener: service.loadBalancer, restarts: pendingRestarts[service.name]?.first ?? 0, log: log)
+                port: port, listener: service.loadBalancer, restarts: pendingRestarts[service.name]?.first ?? 0,
+                log: log)
             if !(pendingRestarts[service.name]?.isEmpty ?? true) { pendingRestarts[service.name]!.removeFirst() }
             task.phase = .running
             if task.healthCheck == nil { task.containerHealth = "HEALTHY" }
             tasks[id] = task
             dirty = true
-            logger.info("started task \(id) of \(service.name) (\(td.arn), pid \(started[0].pid)\(port.map { ", port \($0)" } ?? ""))")
+            logger.info(
+                "started task \(id) of \(service.name) (\(td.arn), pid \(started[0].pid)\(port.map { ", port \($0)" } ?? ""))"
+            )
         } catch {
             logger.error("cannot start a task of \(service.name): \(error)")
             let placeholder = RunningTask(
@@ -261,7 +267,9 @@ extension LocalRuntime {
         tasks[id] = t
         if t.healthFailures >= max(1, hc.retries), t.stopReason == nil {
             tasks[id]?.containerHealth = "UNHEALTHY"
-            failed(id, reason: "container health check failed \(t.healthFailures) times: \(hc.argv.joined(separator: " "))")
+            failed(
+                id, reason: "container health check failed \(t.healthFailures) times: \(hc.argv.joined(separator: " "))"
+            )
         }
     }
 

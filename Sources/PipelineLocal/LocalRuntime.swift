@@ -63,7 +63,9 @@ public actor LocalRuntime {
     }
 
     func stopLeftovers() async {
-        let leftovers = state.processes.filter { TaskProcess.isAlive($0.pid) && TaskProcess.belongs($0.pid, task: $0.task) }
+        let leftovers = state.processes.filter {
+            TaskProcess.isAlive($0.pid) && TaskProcess.belongs($0.pid, task: $0.task)
+        }
         for p in leftovers {
             logger.info("stopping leftover task \(p.task) of \(p.service) (pid \(p.pid)) from an earlier agent")
             TaskProcess.signal(p.pid, SIGTERM)
@@ -124,7 +126,9 @@ public actor LocalRuntime {
     func save() {
         guard dirty else { return }
         state.processes = tasks.values.flatMap { task in
-            task.containers.filter { $0.exit == nil }.map { LocalTaskPID(task: task.id, service: task.service, pid: $0.pid) }
+            task.containers.filter { $0.exit == nil }.map {
+                LocalTaskPID(task: task.id, service: task.service, pid: $0.pid)
+            }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

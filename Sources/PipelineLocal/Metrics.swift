@@ -33,8 +33,9 @@ struct MetricStore {
     }
 
     /// Records one request; `status` nil means no target answered (an ELB 502/503/504).
-    mutating func record(listener: String, service: String, status: Int?, elbStatus: Int?, latency: Double, at now: Date)
-    {
+    mutating func record(
+        listener: String, service: String, status: Int?, elbStatus: Int?, latency: Double, at now: Date
+    ) {
         let key = Key(listener: listener, service: service, period: Int(now.timeIntervalSince1970) / 10 * 10)
         var b = buckets[key] ?? Bucket()
         b.requests += 1
@@ -107,7 +108,8 @@ struct MetricStore {
             case "Minimum": return merged.latencyMin
             case "Maximum": return merged.latencyMax
             case "SampleCount": return Double(merged.answered)
-            default: return Self.percentile(merged.histogram, AlarmSpec.percentile(statistic) ?? 99, max: merged.latencyMax)
+            default:
+                return Self.percentile(merged.histogram, AlarmSpec.percentile(statistic) ?? 99, max: merged.latencyMax)
             }
         }
         switch statistic {

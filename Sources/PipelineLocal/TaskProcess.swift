@@ -49,6 +49,16 @@ enum TaskProcess {
         return pid
     }
 
+    /// Marks every descriptor above stderr close-on-exec, so that no child inherits one by accident (a
+    /// descriptor a parent process leaked to us, e.g. the one Foundation's Process uses to see its child exit).
+    static func closeOnExecAll() {
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        for fd in fds.compactMap(Int32.init) where fd > 2 {
+            let flags = fcntl(fd, F_GETFD)
+            if flags >= 0 && flags & FD_CLOEXEC == 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+        }
+    }
+
     /// The exit of a child that ended, without blocking; nil while it runs.
     static func reap(_ pid: pid_t) -> ChildProcess.Termination? {
         var status: Int32 = 0
@@ -72,7 +82,9 @@ enum TaskProcess {
         guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else {
             return isAlive(pid)
         }
-        return environ.split(separator: 0).contains { String(decoding: $0, as: UTF8.self) == "PIPELINE_TASK_ID=\(task)" }
+        return environ.split(separator: 0).contains {
+            String(decoding: $0, as: UTF8.self) == "PIPELINE_TASK_ID=\(task)"
+        }
     }
 
     /// A free TCP port on 127.0.0.1.

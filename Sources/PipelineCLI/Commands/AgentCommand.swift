@@ -32,7 +32,10 @@ struct AgentRunCommand: AsyncParsableCommand {
 
     @OptionGroup var state: StateOptions
 
-    @Option(help: "Port of the front listener that routes by Host header (dns-alias); 0 picks one, -1 turns it off (default: $PIPELINE_LOCAL_FRONT_PORT, else 8000).")
+    @Option(
+        help:
+            "Port of the front listener that routes by Host header (dns-alias); 0 picks one, -1 turns it off (default: $PIPELINE_LOCAL_FRONT_PORT, else 8000)."
+    )
     var frontPort: Int?
 
     func run() async throws {

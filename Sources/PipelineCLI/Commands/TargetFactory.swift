@@ -37,7 +37,9 @@ enum TargetFactory {
             let outcome = try await AgentLauncher.ensureRunning(
                 paths: paths, executable: AgentLauncher.ownExecutable, environment: environment)
             if let message = outcome.note { note(message) }
-            if outcome.started { note("started the local agent (\(paths.root.path)); stop it with `pipeline agent stop`") }
+            if outcome.started {
+                note("started the local agent (\(paths.root.path)); stop it with `pipeline agent stop`")
+            }
             let target = LocalDeploymentTarget(client: outcome.client, paths: paths, source: source)
             if configure { try await target.configure(settings) }
             return target

@@ -1,0 +1,305 @@
+import AsyncHTTPClient
+import Foundation
+import PipelineLocal
+import PipelineTestKit
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The local provider end to end: the built CLI, its background agent, real Python processes from
+/// examples/hello-service, real HTTP through the load balancer.
+@Suite(.serialized) struct LocalProviderTests {
+    /// A throwaway repository made from examples/hello-service, a short state dir, a free listener port.
+    final class Fixture: @unchecked Sendable {
+        let repo: GitFixture
+        let state: String
+        let port: Int
+        let cli: CLI
+        let service: String
+
+        init(service: String, stages: String, onFailure: String = "  - uses: rollback\n    with: {poll_interval: 1s}\n")
+            throws
+        {
+            repo = try GitFixture()
+            let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("examples/hello-service")
+            for name in ["app.py", "task-definition.json"] {
+                try repo.write(name, try String(contentsOf: example.appendingPathComponent(name), encoding: .utf8))
+            }
+            state = "/tmp/pl-\(UUID().uuidString.prefix(8))"
+            port = try Self.freePort()
+            self.service = service
+            cli = CLI(cwd: repo.path, environment: ["PIPELINE_LOCAL_FRONT_PORT": "0"])
+            try repo.write(
+                "pipelines/\(service).yml",
+                """
+                name: \(service)
+                target:
+                  provider: local
+                  service: \(service)
+                  listener_port: \(port)
+                  health_check_path: /health
+                  desired_count: 4
+                  alarms:
+                    - {name: \(service)-canary-5xx, metric: HTTPCode_Target_5XX_Count, statistic: Sum, period: 10,
+                       threshold: 2, comparison_operator: GreaterThanThreshold, dimensions: {service: \(service)-canary}}
+                stages:
+                  - {uses: build-task-definition, id: build, with: {template: task-definition.json}}
+                  - {uses: register-task-definition, id: register}
+                \(stages)
+                on_failure:
+                \(onFailure)
+                """)
+            try repo.commit("v1")
+        }
+
+        static func freePort() throws -> Int {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var a = sockaddr_in()
+            a.sin_family = sa_family_t(AF_INET)
+            a.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            _ = withUnsafePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+            }
+            _ = withUnsafeMutablePointer(to: &a) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+            }
+            return Int(UInt16(bigEndian: a.sin_port))
+        }
+
+        func run() throws -> ProcessRunner.Output { try cli.run("run", service, "--state-dir", state) }
+
+        /// Commits a change to app.py.
+        func commitApp(_ message: String, _ edit: (String) -> String) throws {
+            let text = try String(contentsOfFile: repo.path + "/app.py", encoding: .utf8)
+            try repo.write("app.py", edit(text))
+            try repo.commit(message)
+        }
+
+        var paths: LocalPaths { LocalPaths(stateRoot: URL(fileURLWithPath: state)) }
+
+        func status() async throws -> AgentStatus {
+            let r = try await AgentClient(socketPath: paths.socket).call(AgentRequest("status"), timeout: 10)
+            return r.status!
+        }
+
+        func service(_ name: String) async throws -> ServiceStatus? {
+            try await status().services.first { $0.name == name }
+        }
+
+        func stop() {
+            _ = try? cli.run("agent", "stop", "--state-dir", state)
+            try? FileManager.default.removeItem(atPath: state)
+            try? FileManager.default.removeItem(atPath: repo.path)
+        }
+    }
+
+    /// GET / through the load balancer: (status, body).
+    static func get(_ client: HTTPClient, port: Int) async -> (Int, String) {
+        do {
+            let response = try await client.execute(
+                HTTPClientRequest(url: "http://127.0.0.1:\(port)/"), timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            return (Int(response.status.code), String(buffer: body))
+        } catch {
+            return (0, "\(error)")
+        }
+    }
+
+    /// Processes whose environment says they are tasks of `service`.
+    static func processes(of service: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+            return environ.split(separator: 0).contains {
+                String(decoding: $0, as: UTF8.self) == "PIPELINE_SERVICE=\(service)"
+            }
+        }
+    }
+
+    static let canaryThenPromote = """
+          - {uses: canary-deploy, id: canary, with: {timeout: 1m, poll_interval: 500ms}}
+          - {uses: alarm-watch, id: bake, with: {alarms: [SERVICE-canary-5xx], bake_time: 6s, poll_interval: 500ms}}
+          - uses: promote
+            with: {deployment_maximum_percent: 200, deployment_minimum_healthy_percent: 50, timeout: 2m, poll_interval: 500ms}
+        """
+
+    @Test func rollingDeployUnderLoadLosesNoRequestAndKeepsMinimumHealthy() async throws {
+        let f = try Fixture(
+            service: "roll",
+            stages: """
+                  - uses: promote
+                    with: {deployment_maximum_percent: 100, deployment_minimum_healthy_percent: 50, timeout: 2m, poll_interval: 500ms}
+                """)
+        defer { f.stop() }
+        let first = try f.run()
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+        #expect(try await f.service("roll")?.healthyCount == 4)
+
+        try f.commitApp("v2") { $0.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\"") }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let done = ManagedAtomicFlag()
+        // Steady load: 4 clients back to back; a sampler of healthy and total tasks.
+        async let load: [(Int, String)] = withTaskGroup(of: [(Int, String)].self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    var seen: [(Int, String)] = []
+                    while !done.isSet { seen.append(await Self.get(client, port: f.port)) }
+                    return seen
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        async let samples: [(Int, Int)] = {
+            var out: [(Int, Int)] = []
+            while !done.isSet {
+                if let s = try? await f.service("roll") { out.append((s.healthyCount, s.tasks.count)) }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+            return out
+        }()
+        try await Task.sleep(for: .seconds(1))
+        let second = try f.run()
+        try await Task.sleep(for: .seconds(1))
+        done.set()
+        let responses = await load
+        let sampled = await samples
+        try await client.shutdown()
+
+        #expect(second.status == 0, "\(second.stdout)\(second.stderr)")
+        let failed = responses.filter { $0.0 != 200 }
+        #expect(responses.count > 100)
+        #expect(failed.isEmpty, "\(failed.count) of \(responses.count) failed: \(failed.prefix(3))")
+        #expect(responses.contains { $0.1.contains("\"version\": \"2\"") })
+        #expect(responses.last { $0.0 == 200 }?.1.contains("\"version\": \"2\"") == true)
+        #expect(!sampled.isEmpty)
+        #expect(sampled.map(\.0).min() ?? 0 >= 2, "healthy counts: \(sampled.map(\.0))")
+        #expect(sampled.map(\.1).max() ?? 99 <= 4, "task counts: \(sampled.map(\.1))")
+    }
+
+    @Test func canaryGetsItsShareThenABadCanaryIsRolledBack() async throws {
+        let f = try Fixture(
+            service: "share", stages: Self.canaryThenPromote.replacingOccurrences(of: "SERVICE", with: "share"))
+        defer { f.stop() }
+        let first = try f.run()
+        #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
+
+        // A canary beside 4 tasks gets about a fifth of the requests.
+        try f.commitApp("v2") { $0.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\"") }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let running = try f.cli.start("run", "share", "--state-dir", f.state)
+        #expect(await until(.seconds(30)) { try await f.service("share-canary")?.healthyCount == 1 })
+        var canary = 0
+        for _ in 0..<200 where await Self.get(client, port: f.port).1.contains("share-canary") { canary += 1 }
+        #expect((30...50).contains(canary), "canary answered \(canary) of 200")
+        let finished = running.wait()
+        #expect(finished.status == 0, "\(finished.stdout)\(finished.stderr)")
+
+        // v3 answers 500: the canary's alarm fires during the bake and the run rolls back.
+        try f.commitApp("v3 bug") {
+            $0.replacingOccurrences(of: "return f\"hello, {name}\"", with: "return f\"hello, {name.title_case()}\"")
+        }
+        let load = Task {
+            var codes: [Int] = []
+            while !Task.isCancelled {
+                codes.append(await Self.get(client, port: f.port).0)
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return codes
+        }
+        let bad = try f.run()
+        load.cancel()
+        let codes = await load.value
+        #expect(bad.status == 1)
+        #expect(bad.stdout.contains("alarm share-canary-5xx fired"), "\(bad.stdout)")
+        #expect(bad.stdout.contains("rolled_back"))
+        #expect(codes.contains(500) && codes.filter { $0 == 200 }.count > codes.count / 2)
+        let canaryState = try await f.service("share-canary")
+        #expect(canaryState?.desiredCount == 0)
+        #expect(await eventually(.seconds(15)) { Self.processes(of: "share-canary").isEmpty })
+        #expect(try await f.service("share")?.taskDefinition.hasSuffix("hello:2") == true)
+        try await client.shutdown()
+    }
+
+    @Test func killedTaskIsReplacedAndAFailingRevisionRollsBack() async throws {
+        let f = try Fixture(
+            service: "crash", stages: Self.canaryThenPromote.replacingOccurrences(of: "SERVICE", with: "crash"))
+        defer { f.stop() }
+        #expect(try f.run().status == 0)
+        let before = try #require(try await f.service("crash"))
+        let victim = try #require(before.tasks.first)
+        kill(victim.pid, SIGKILL)
+        #expect(
+            await until(.seconds(20)) {
+                guard let s = try await f.service("crash") else { return false }
+                return s.healthyCount == 4 && !s.tasks.contains { $0.id == victim.id }
+                    && s.tasks.contains { $0.restarts == 1 }
+            })
+        #expect(try await f.service("crash")?.recentStops.first?.contains("SIGKILL") == true)
+
+        // A revision that exits at start: the circuit breaker fails the canary's deployment; rollback.
+        try f.commitApp("exits at start") { "import sys\nsys.exit(3)\n" + $0 }
+        let failing = try f.run()
+        #expect(failing.status == 1)
+        #expect(failing.stdout.contains("FAILED"), "\(failing.stdout)")
+        #expect(failing.stdout.contains("rolled_back"))
+        let main = try #require(try await f.service("crash"))
+        #expect(main.taskDefinition.hasSuffix("hello:1") && main.healthyCount == 4)
+        #expect(await eventually(.seconds(15)) { Self.processes(of: "crash-canary").isEmpty })
+    }
+
+    @Test func agentSurvivesAKilledCLIAndItsOwnRestart() async throws {
+        let f = try Fixture(
+            service: "keep",
+            stages: """
+                  - {uses: promote, with: {timeout: 1m, poll_interval: 500ms}}
+                  - {uses: wait, with: {duration: 30s}}
+                """)
+        defer { f.stop() }
+        let run = try f.cli.start("run", "keep", "--state-dir", f.state)
+        #expect(await until(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
+        run.signal(SIGKILL)
+        _ = run.wait()
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        #expect(await Self.get(client, port: f.port).0 == 200)
+        let old = try await f.service("keep")!.tasks.map(\.pid)
+        let agent = try #require(AgentLauncher.runningPID(f.paths))
+
+        // The agent dies hard; its tasks are left behind. A new agent stops them and brings the service back.
+        kill(agent, SIGKILL)
+        #expect(await eventually(.seconds(5)) { AgentLauncher.runningPID(f.paths) == nil })
+        #expect(old.allSatisfy { kill($0, 0) == 0 })
+        let restarted = try f.cli.start("agent", "--state-dir", f.state)
+        #expect(await until(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
+        #expect(old.allSatisfy { kill($0, 0) != 0 })
+        #expect(await Self.get(client, port: f.port).0 == 200)
+        let stop = try f.cli.run("agent", "stop", "--state-dir", f.state)
+        #expect(stop.status == 0)
+        _ = restarted.wait()
+        #expect(Self.processes(of: "keep").isEmpty)
+        try await client.shutdown()
+    }
+}
+
+/// A flag shared between tasks.
+final class ManagedAtomicFlag: @unchecked Sendable {
+    // @unchecked: guarded by `lock`.
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+/// Polls an async condition until it holds or the time is up (errors count as "not yet").
+func until(_ timeout: Duration, _ condition: () async throws -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return true }
+        try? await Task.sleep(for: .milliseconds(100))
+    }
+    return (try? await condition()) == true
+}
