@@ -90,8 +90,8 @@ let package = Package(
         .executableTarget(
             name: "pipeline-bench",
             dependencies: [
-                "PipelineCore", "PipelineStore", "PipelineGit", "PipelineAWS", "PipelineTestKit", "BuiltinStages",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "PipelineCore", "PipelineStore", "PipelineGit", "PipelineAWS", "PipelineLocal", "PipelineTestKit",
+                "BuiltinStages", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Benchmarks/PipelineBench"
         ),

@@ -182,6 +182,10 @@ if all || groups.contains("plugin") {
     print("== executable plugins (issue 6)")
     try await benchPlugin()
 }
+if all || groups.contains("local") {
+    print("== local provider (load balancer, rolling deploy)")
+    try await benchLocal()
+}
 if all || groups.contains("pipeline") {
     print("== whole pipeline (issue 4)")
     try await benchPipeline()

@@ -128,6 +128,27 @@ import Testing
             with: {deployment_maximum_percent: 200, deployment_minimum_healthy_percent: 50, timeout: 2m, poll_interval: 500ms}
         """
 
+    @Test func badLocalTargetIsRefusedBeforeAnythingStarts() throws {
+        let f = try Fixture(service: "bad", stages: "  - {uses: promote}")
+        defer { f.stop() }
+        let text = try String(contentsOfFile: f.repo.path + "/pipelines/bad.yml", encoding: .utf8)
+        try f.repo.write(
+            "pipelines/bad.yml",
+            text.replacingOccurrences(
+                of: "comparison_operator: GreaterThanThreshold", with: "comparison_operator: Above"))
+        try f.repo.commit("bad alarm")
+        let run = try f.run()
+        #expect(run.status == 2)
+        #expect(
+            run.stderr.contains("pipelines/bad.yml: target.alarms[0].comparison_operator: expected one of"),
+            "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: f.state + "/local/agent.pid"))
+        #expect(try f.cli.run("runs", "--state-dir", f.state).stdout.contains("no runs"))
+        let validate = try f.cli.run("validate")
+        #expect(validate.status == 2)
+        #expect(validate.stderr.contains("target.alarms[0].comparison_operator"))
+    }
+
     @Test func rollingDeployUnderLoadLosesNoRequestAndKeepsMinimumHealthy() async throws {
         let f = try Fixture(
             service: "roll",

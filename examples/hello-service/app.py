@@ -19,6 +19,7 @@ def greeting(name):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: don't wait for an ACK between them
 
     def do_GET(self):
         if self.path == "/health":
