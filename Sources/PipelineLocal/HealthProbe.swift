@@ -27,12 +27,12 @@ enum HealthProbe {
         }
     }
 
-    /// GET http://127.0.0.1:port/path; healthy on 200–399 within 2 seconds.
+    /// GET http://127.0.0.1:port/path; healthy on 200–399 within 5 seconds.
     static func http(_ client: HTTPClient, port: Int, path: String) async -> Bool {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path.hasPrefix("/") ? path : "/" + path)")
         request.headers.add(name: "user-agent", value: "pipeline-local-health-check")
         do {
-            let response = try await client.execute(request, timeout: .seconds(2))
+            let response = try await client.execute(request, timeout: .seconds(5))
             _ = try await response.body.collect(upTo: 1 << 20)
             return (200..<400).contains(Int(response.status.code))
         } catch {

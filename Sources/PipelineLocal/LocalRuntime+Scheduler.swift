@@ -61,6 +61,7 @@ extension LocalRuntime {
             terminate(id)
         }
         if failed { countFailure(task, reason: reason) }
+        updatePools()
     }
 
     func terminate(_ id: String) {
@@ -265,6 +266,7 @@ extension LocalRuntime {
             t.healthFailures += 1
         }
         tasks[id] = t
+        updatePools()  // what status reports as healthy is what the load balancer routes to
         if t.healthFailures >= max(1, hc.retries), t.stopReason == nil {
             tasks[id]?.containerHealth = "UNHEALTHY"
             failed(
@@ -284,7 +286,8 @@ extension LocalRuntime {
             t.targetFailures += 1
         }
         tasks[id] = t
-        if t.targetFailures >= 2, t.targetHealthy == true, t.stopReason == nil {
+        updatePools()
+        if t.targetFailures >= 3, t.targetHealthy == true, t.stopReason == nil {
             tasks[id]?.targetHealthy = false
             failed(id, reason: "failed \(t.targetFailures) load balancer health checks on port \(t.port ?? 0)")
         }

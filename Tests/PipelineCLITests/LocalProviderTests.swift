@@ -214,9 +214,12 @@ import Testing
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         let running = try f.cli.start("run", "share", "--state-dir", f.state)
         #expect(await until(.seconds(30)) { try await f.service("share-canary")?.healthyCount == 1 })
-        var canary = 0
-        for _ in 0..<200 where await Self.get(client, port: f.port).1.contains("share-canary") { canary += 1 }
-        #expect((30...50).contains(canary), "canary answered \(canary) of 200")
+        var answers: [(Int, String)] = []
+        for _ in 0..<200 { answers.append(await Self.get(client, port: f.port)) }
+        let canary = answers.filter { $0.1.contains("share-canary") }.count
+        #expect(answers.allSatisfy { $0.0 == 200 }, "\(answers.filter { $0.0 != 200 }.prefix(3))")
+        let stops = try await f.service("share-canary")?.recentStops ?? []
+        #expect((30...50).contains(canary), "canary answered \(canary) of 200: \(answers.suffix(6).map(\.1)); \(stops)")
         let finished = running.wait()
         #expect(finished.status == 0, "\(finished.stdout)\(finished.stderr)")
 
