@@ -297,13 +297,39 @@ import Testing
         kill(agent, SIGKILL)
         #expect(await eventually(.seconds(5)) { AgentLauncher.runningPID(f.paths) == nil })
         #expect(old.allSatisfy { kill($0, 0) == 0 })
-        let restarted = try f.cli.start("agent", "--state-dir", f.state)
+        #expect(FileManager.default.fileExists(atPath: f.paths.pidFile))
+        let down = try f.cli.run("agent", "status", "--state-dir", f.state)
+        #expect(down.status == 1 && down.stdout.contains("no local agent is running"))
+
+        // A run that needs the agent starts a new one, which notices the stale pid file.
+        try f.repo.write(
+            "pipelines/peek.yml",
+            """
+            target:
+              provider: local
+              service: keep
+              listener_port: \(f.port)
+              health_check_path: /health
+              alarms: [{name: keep-5xx, metric: HTTPCode_Target_5XX_Count, period: 10, threshold: 1}]
+            stages:
+              - {uses: alarm-watch, with: {alarm_prefix: keep, bake_time: 0s, ignore_alarms_already_firing: true}}
+            """)
+        try f.repo.commit("peek")
+        let peek = try f.cli.run("run", "peek", "--state-dir", f.state)
+        #expect(peek.status == 0, "\(peek.stdout)\(peek.stderr)")
+        #expect(peek.stderr.contains("removed a stale agent pid file (pid \(agent)"), "\(peek.stderr)")
         #expect(await until(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
         #expect(old.allSatisfy { kill($0, 0) != 0 })
         #expect(await Self.get(client, port: f.port).0 == 200)
+
+        // Stopped and started again in the foreground: the service comes back; `agent stop` ends it all.
         let stop = try f.cli.run("agent", "stop", "--state-dir", f.state)
         #expect(stop.status == 0)
-        _ = restarted.wait()
+        #expect(Self.processes(of: "keep").isEmpty)
+        let foreground = try f.cli.start("agent", "--state-dir", f.state)
+        #expect(await until(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
+        #expect(try f.cli.run("agent", "stop", "--state-dir", f.state).status == 0)
+        #expect(foreground.wait().status == 0)
         #expect(Self.processes(of: "keep").isEmpty)
         try await client.shutdown()
     }
