@@ -12,7 +12,7 @@ func benchLocal() async throws {
     for name in ["app.py", "task-definition.json"] {
         try repo.write(name, try String(contentsOf: example.appendingPathComponent(name), encoding: .utf8))
     }
-    let port = try freeTCPPort()
+    let port = try FreePort.next()
     try repo.write(
         "pipelines/lb.yml",
         """
@@ -123,20 +123,6 @@ func benchLocal() async throws {
             format: "rolling deploy of 4 tasks under load (%.1f s): %d requests, %d failed  goal: 0 failed",
             deployTime.seconds, ok + failed, failed))
     try await client.shutdown()
-}
-
-func freeTCPPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var a = sockaddr_in()
-    a.sin_family = sa_family_t(AF_INET)
-    a.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    _ = withUnsafeMutablePointer(to: &a) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: a.sin_port))
 }
 
 struct BenchError: Error, CustomStringConvertible {

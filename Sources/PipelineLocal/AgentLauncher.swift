@@ -67,45 +67,17 @@ public enum AgentLauncher {
 
     static func spawnDetached(paths: LocalPaths, executable: String, environment: [String: String]) throws -> pid_t {
         TaskProcess.closeOnExecAll()
-        let log = open(paths.agentLog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard log >= 0 else { throw PipelineError(.io, "cannot open \(paths.agentLog)") }
-        defer { close(log) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, log, 1)
-        posix_spawn_file_actions_adddup2(&actions, log, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        // A new session: no terminal, so the CLI's Ctrl-C, its death or a closed terminal don't reach it.
-        let setsid: Int32 = 0x80  // POSIX_SPAWN_SETSID
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | setsid))
         let stateRoot = paths.root.deletingLastPathComponent().path
-        let argv = [executable, "agent", "--state-dir", stateRoot]
         // The agent never needs AWS credentials; keep them out of it and of its tasks.
         let env = environment.filter { !$0.key.hasPrefix("AWS_") }.merging(["PIPELINE_AGENT_BACKGROUND": "1"]) { $1 }
-        let cArgs = argv.map { strdup($0) } + [nil]
-        let cEnv = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArgs.forEach { free($0) }
-            cEnv.forEach { free($0) }
+        // A new session: no terminal, so the CLI's Ctrl-C, its death or a closed terminal don't reach it.
+        do {
+            return try TaskProcess.spawn(
+                executable, ["agent", "--state-dir", stateRoot], environment: env, output: paths.agentLog,
+                newSession: true)
+        } catch let error as PipelineError {
+            throw PipelineError(.io, "cannot start the local agent (\(executable)): \(error.message)")
         }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, executable, &actions, &attributes, cArgs, cEnv)
-        guard result == 0 else {
-            throw PipelineError(
-                .io, "cannot start the local agent (\(executable)): \(String(cString: strerror(result)))")
-        }
-        return pid
     }
 
     static func lastLines(_ path: String) -> String {

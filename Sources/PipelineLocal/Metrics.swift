@@ -21,6 +21,19 @@ struct MetricStore {
         var latencyMin = Double.infinity
         var latencyMax = 0.0
         var histogram = [UInt32](repeating: 0, count: MetricStore.bins)
+
+        mutating func add(_ other: Bucket) {
+            requests += other.requests
+            target2xx += other.target2xx
+            target4xx += other.target4xx
+            target5xx += other.target5xx
+            elb5xx += other.elb5xx
+            answered += other.answered
+            latencySum += other.latencySum
+            latencyMin = min(latencyMin, other.latencyMin)
+            latencyMax = max(latencyMax, other.latencyMax)
+            for i in 0..<MetricStore.bins where other.histogram[i] > 0 { histogram[i] += other.histogram[i] }
+        }
     }
 
     static let bins = 400
@@ -74,30 +87,12 @@ struct MetricStore {
             var b = Bucket()
             for (key, value) in buckets
             where key.period == start && key.listener == listener && (service == nil || key.service == service) {
-                b.requests += value.requests
-                b.target2xx += value.target2xx
-                b.target4xx += value.target4xx
-                b.target5xx += value.target5xx
-                b.elb5xx += value.elb5xx
-                b.answered += value.answered
-                b.latencySum += value.latencySum
-                b.latencyMin = min(b.latencyMin, value.latencyMin)
-                b.latencyMax = max(b.latencyMax, value.latencyMax)
-                for i in 0..<Self.bins where value.histogram[i] > 0 { b.histogram[i] += value.histogram[i] }
+                b.add(value)
             }
             guard b.requests > 0 else { continue }
             periodsWithData += 1
             perPeriod.append(Double(count(metric, b)))
-            merged.requests += b.requests
-            merged.target2xx += b.target2xx
-            merged.target4xx += b.target4xx
-            merged.target5xx += b.target5xx
-            merged.elb5xx += b.elb5xx
-            merged.answered += b.answered
-            merged.latencySum += b.latencySum
-            merged.latencyMin = min(merged.latencyMin, b.latencyMin)
-            merged.latencyMax = max(merged.latencyMax, b.latencyMax)
-            for i in 0..<Self.bins where b.histogram[i] > 0 { merged.histogram[i] += b.histogram[i] }
+            merged.add(b)
         }
         guard periodsWithData > 0 else { return nil }
         if metric == "TargetResponseTime" {

@@ -8,10 +8,23 @@ import PipelineCore
 /// Starting, watching and stopping task processes: each container in its own process group, stdin from
 /// /dev/null, stdout and stderr appended to a log file, the working directory set by a `cd` before `exec`.
 enum TaskProcess {
-    /// Starts one process; returns its pid (also its process group id).
+    /// Starts one task process; returns its pid (also its process group id).
     static func spawn(argv: [String], environment: [String: String], directory: String, log: String) throws -> pid_t {
-        let logFD = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard logFD >= 0 else { throw PipelineError(.io, "cannot open \(log): \(String(cString: strerror(errno)))") }
+        // `cd` then `exec`: the shell looks the command up in PATH, relative to the snapshot.
+        let script = "cd -- \"$0\" || exit 126; exec \"$@\""
+        return try spawn(
+            "/bin/sh", ["-c", script, directory] + argv, environment: environment, output: log, newSession: false)
+    }
+
+    /// posix_spawn with stdin from /dev/null, stdout and stderr appended to `output`, default signal
+    /// handling, and either its own process group or (`newSession`) its own session, detached from any terminal.
+    static func spawn(
+        _ path: String, _ arguments: [String], environment: [String: String], output: String, newSession: Bool
+    ) throws -> pid_t {
+        let logFD = open(output, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard logFD >= 0 else {
+            throw PipelineError(.io, "cannot open \(output): \(String(cString: strerror(errno)))")
+        }
         defer { close(logFD) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -29,22 +42,25 @@ enum TaskProcess {
         sigemptyset(&defaults)
         for s in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, s) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        // `cd` then `exec`: the shell looks the command up in PATH, relative to the snapshot.
-        let script = "cd -- \"$0\" || exit 126; exec \"$@\""
-        let full = ["/bin/sh", "-c", script, directory] + argv
-        let cArgs = full.map { strdup($0) } + [nil]
+        let setsid: Int32 = 0x80  // POSIX_SPAWN_SETSID (glibc)
+        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
+        if newSession {
+            flags |= setsid
+        } else {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
+        let cArgs = ([path] + arguments).map { strdup($0) } + [nil]
         let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             cArgs.forEach { free($0) }
             cEnv.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, "/bin/sh", &actions, &attributes, cArgs, cEnv)
+        let result = posix_spawn(&pid, path, &actions, &attributes, cArgs, cEnv)
         guard result == 0 else {
-            throw PipelineError(.io, "cannot start \(argv.first ?? "?"): \(String(cString: strerror(result)))")
+            throw PipelineError(.io, "cannot start \(arguments.last ?? path): \(String(cString: strerror(result)))")
         }
         return pid
     }
@@ -116,4 +132,9 @@ enum TaskProcess {
         let data = (try? handle.readToEnd()) ?? Data()
         return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).last.map(String.init)
     }
+}
+
+/// A free TCP port on 127.0.0.1 (for listeners, tests and benchmarks).
+public enum FreePort {
+    public static func next() throws -> Int { try TaskProcess.freePort() }
 }

@@ -29,7 +29,7 @@ import Testing
                 try repo.write(name, try String(contentsOf: example.appendingPathComponent(name), encoding: .utf8))
             }
             state = "/tmp/pl-\(UUID().uuidString.prefix(8))"
-            port = try Self.freePort()
+            port = try FreePort.next()
             self.service = service
             cli = CLI(cwd: repo.path, environment: ["PIPELINE_LOCAL_FRONT_PORT": "0"])
             try repo.write(
@@ -53,22 +53,6 @@ import Testing
                 \(onFailure)
                 """)
             try repo.commit("v1")
-        }
-
-        static func freePort() throws -> Int {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var a = sockaddr_in()
-            a.sin_family = sa_family_t(AF_INET)
-            a.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafePointer(to: &a) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-            }
-            _ = withUnsafeMutablePointer(to: &a) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-            }
-            return Int(UInt16(bigEndian: a.sin_port))
         }
 
         func run() throws -> ProcessRunner.Output { try cli.run("run", service, "--state-dir", state) }
