@@ -83,10 +83,10 @@ import Testing
     }
 
     @Test func waitingRunSaysSoAndRunsAfter() async throws {
-        let repo = try repoWith(["web": localTarget + "stages:\n  - {uses: sleep, with: {duration: 1s}}\n"])
+        let repo = try repoWith(["web": localTarget + "stages:\n  - {uses: sleep, with: {duration: 5s}}\n"])
         let cli = CLI(cwd: repo.path)
         let first = try cli.start("run", "web")
-        _ = await eventually { first.stdoutSoFar.contains("stage sleep started") }
+        #expect(await eventually(.seconds(30)) { first.stdoutSoFar.contains("stage sleep started") })
         let second = try cli.run("run", "web")
         #expect(second.status == 0)
         #expect(second.stderr.contains("waiting for target local/-/-/web"))
