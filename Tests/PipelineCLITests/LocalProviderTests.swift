@@ -55,7 +55,16 @@ import Testing
             try repo.commit("v1")
         }
 
-        func run() throws -> ProcessRunner.Output { try cli.run("run", service, "--state-dir", state) }
+        /// Runs the pipeline on a thread of its own: a blocking wait here would hold one of the few
+        /// cooperative threads every other test needs (and delay their timers) for the whole run.
+        func run() async throws -> ProcessRunner.Output { try await cli(["run", service, "--state-dir", state]) }
+
+        func cli(_ arguments: [String]) async throws -> ProcessRunner.Output {
+            let cli = self.cli
+            return try await offThread {
+                try ProcessRunner.run(CLI.testkitBinary, arguments, cwd: cli.cwd, environment: cli.environment)
+            }
+        }
 
         /// Commits a change to app.py.
         func commitApp(_ message: String, _ edit: (String) -> String) throws {
@@ -113,7 +122,7 @@ import Testing
             with: {deployment_maximum_percent: 200, deployment_minimum_healthy_percent: 50, timeout: 2m, poll_interval: 500ms}
         """
 
-    @Test func badLocalTargetIsRefusedBeforeAnythingStarts() throws {
+    @Test func badLocalTargetIsRefusedBeforeAnythingStarts() async throws {
         let f = try Fixture(service: "bad", stages: "  - {uses: promote}")
         defer { f.stop() }
         let text = try String(contentsOfFile: f.repo.path + "/pipelines/bad.yml", encoding: .utf8)
@@ -122,7 +131,7 @@ import Testing
             text.replacingOccurrences(
                 of: "comparison_operator: GreaterThanThreshold", with: "comparison_operator: Above"))
         try f.repo.commit("bad alarm")
-        let run = try f.run()
+        let run = try await f.run()
         #expect(run.status == 2)
         #expect(
             run.stderr.contains("pipelines/bad.yml: target.alarms[0].comparison_operator: expected one of"),
@@ -142,7 +151,7 @@ import Testing
                     with: {deployment_maximum_percent: 100, deployment_minimum_healthy_percent: 50, timeout: 2m, poll_interval: 500ms}
                 """)
         defer { f.stop() }
-        let first = try f.run()
+        let first = try await f.run()
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
         #expect(try await f.service("roll")?.healthyCount == 4)
 
@@ -154,7 +163,10 @@ import Testing
             for _ in 0..<4 {
                 group.addTask {
                     var seen: [(Int, String)] = []
-                    while !done.isSet { seen.append(await Self.get(client, port: f.port)) }
+                    while !done.isSet {
+                        seen.append(await Self.get(client, port: f.port))
+                        try? await Task.sleep(for: .milliseconds(2))  // steady, not CPU-starving, load
+                    }
                     return seen
                 }
             }
@@ -169,7 +181,7 @@ import Testing
             return out
         }()
         try await Task.sleep(for: .seconds(1))
-        let second = try f.run()
+        let second = try await f.run()
         try await Task.sleep(for: .seconds(1))
         done.set()
         let responses = await load
@@ -191,7 +203,7 @@ import Testing
         let f = try Fixture(
             service: "share", stages: Self.canaryThenPromote.replacingOccurrences(of: "SERVICE", with: "share"))
         defer { f.stop() }
-        let first = try f.run()
+        let first = try await f.run()
         #expect(first.status == 0, "\(first.stdout)\(first.stderr)")
 
         // A canary beside 4 tasks gets about a fifth of the requests.
@@ -211,7 +223,7 @@ import Testing
         #expect(answers.allSatisfy { $0.0 == 200 }, "\(answers.filter { $0.0 != 200 }.prefix(3))")
         let stops = try await f.service("share-canary")?.recentStops ?? []
         #expect((30...50).contains(canary), "canary answered \(canary) of 200: \(answers.suffix(6).map(\.1)); \(stops)")
-        let finished = running.wait()
+        let finished = await offThread { running.wait() }
         #expect(finished.status == 0, "\(finished.stdout)\(finished.stderr)")
 
         // v3 answers 500: the canary's alarm fires during the bake and the run rolls back.
@@ -226,7 +238,7 @@ import Testing
             }
             return codes
         }
-        let bad = try f.run()
+        let bad = try await f.run()
         load.cancel()
         let codes = await load.value
         #expect(bad.status == 1)
@@ -246,7 +258,7 @@ import Testing
         let f = try Fixture(
             service: "crash", stages: Self.canaryThenPromote.replacingOccurrences(of: "SERVICE", with: "crash"))
         defer { f.stop() }
-        #expect(try f.run().status == 0)
+        #expect(try await f.run().status == 0)
         let before = try #require(try await f.service("crash"))
         let victim = try #require(before.tasks.first)
         kill(victim.pid, SIGKILL)
@@ -260,7 +272,7 @@ import Testing
 
         // A revision that exits at start: the circuit breaker fails the canary's deployment; rollback.
         try f.commitApp("exits at start") { "import sys\nsys.exit(3)\n" + $0 }
-        let failing = try f.run()
+        let failing = try await f.run()
         #expect(failing.status == 1)
         #expect(failing.stdout.contains("FAILED"), "\(failing.stdout)")
         #expect(failing.stdout.contains("rolled_back"))
@@ -280,7 +292,7 @@ import Testing
         let run = try f.cli.start("run", "keep", "--state-dir", f.state)
         #expect(await until(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
         run.signal(SIGKILL)
-        _ = run.wait()
+        _ = await offThread { run.wait() }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         #expect(await Self.get(client, port: f.port).0 == 200)
         let old = try await f.service("keep")!.tasks.map(\.pid)
@@ -291,7 +303,7 @@ import Testing
         #expect(await eventually(.seconds(5)) { AgentLauncher.runningPID(f.paths) == nil })
         #expect(old.allSatisfy { kill($0, 0) == 0 })
         #expect(FileManager.default.fileExists(atPath: f.paths.pidFile))
-        let down = try f.cli.run("agent", "status", "--state-dir", f.state)
+        let down = try await f.cli(["agent", "status", "--state-dir", f.state])
         #expect(down.status == 1 && down.stdout.contains("no local agent is running"))
 
         // A run that needs the agent starts a new one, which notices the stale pid file.
@@ -308,7 +320,7 @@ import Testing
               - {uses: alarm-watch, with: {alarm_prefix: keep, bake_time: 0s, ignore_alarms_already_firing: true}}
             """)
         try f.repo.commit("peek")
-        let peek = try f.cli.run("run", "peek", "--state-dir", f.state)
+        let peek = try await f.cli(["run", "peek", "--state-dir", f.state])
         #expect(peek.status == 0, "\(peek.stdout)\(peek.stderr)")
         #expect(peek.stderr.contains("removed a stale agent pid file (pid \(agent)"), "\(peek.stderr)")
         #expect(await until(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
@@ -316,13 +328,13 @@ import Testing
         #expect(await Self.get(client, port: f.port).0 == 200)
 
         // Stopped and started again in the foreground: the service comes back; `agent stop` ends it all.
-        let stop = try f.cli.run("agent", "stop", "--state-dir", f.state)
+        let stop = try await f.cli(["agent", "stop", "--state-dir", f.state])
         #expect(stop.status == 0)
         #expect(Self.processes(of: "keep").isEmpty)
         let foreground = try f.cli.start("agent", "--state-dir", f.state)
         #expect(await until(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
-        #expect(try f.cli.run("agent", "stop", "--state-dir", f.state).status == 0)
-        #expect(foreground.wait().status == 0)
+        #expect(try await f.cli(["agent", "stop", "--state-dir", f.state]).status == 0)
+        #expect(await offThread { foreground.wait() }.status == 0)
         #expect(Self.processes(of: "keep").isEmpty)
         try await client.shutdown()
     }
@@ -335,6 +347,19 @@ final class ManagedAtomicFlag: @unchecked Sendable {
     private var value = false
     func set() { lock.withLock { value = true } }
     var isSet: Bool { lock.withLock { value } }
+}
+
+/// Runs blocking work on a thread of its own.
+func offThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+func offThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: body()) }
+    }
 }
 
 /// Polls an async condition until it holds or the time is up (errors count as "not yet").
