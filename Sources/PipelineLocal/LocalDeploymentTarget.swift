@@ -136,10 +136,23 @@ public struct LocalTargetSettings: Sendable {
     public var alarms: [AlarmSpec]
     public var desiredCount: Int
 
-    /// Reads the settings; errors name the file and key.
-    public static func parse(_ target: TargetConfig, file: String) throws -> LocalTargetSettings {
+    /// Reads the settings; errors name the file, the line (through `locate`, given a key path) and the key.
+    public static func parse(
+        _ target: TargetConfig, file: String, locate: (String) -> SourceLocation? = { _ in nil }
+    ) throws -> LocalTargetSettings {
+        do { return try parse(target) } catch let e as PipelineError {
+            // Messages read "<key path>: <what is wrong>".
+            let parts = e.message.split(separator: ":", maxSplits: 1).map(String.init)
+            let path = parts.count == 2 ? parts[0] : "target"
+            let text = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : e.message
+            let diagnostic = Diagnostic(location: locate(path), path: path, message: text)
+            throw PipelineError(.invalidInput, "\(diagnostic.location.map { "\($0)" } ?? file): \(path): \(text)")
+        }
+    }
+
+    static func parse(_ target: TargetConfig) throws -> LocalTargetSettings {
         func fail(_ key: String, _ message: String) -> PipelineError {
-            PipelineError(.invalidInput, "\(file): target.\(key): \(message)")
+            PipelineError(.invalidInput, "target.\(key): \(message)")
         }
         guard let service = target.service, !service.isEmpty else {
             throw fail("service", "is required for provider local (the service to run)")
@@ -166,11 +179,7 @@ public struct LocalTargetSettings: Sendable {
         if let value = target.value(forKey: "alarms") {
             guard case .list(let list) = value else { throw fail("alarms", "must be a list") }
             for (i, item) in list.enumerated() {
-                do {
-                    alarms.append(try AlarmSpec.parse(item, listener: service, field: "target.alarms[\(i)]"))
-                } catch let e as PipelineError {
-                    throw PipelineError(.invalidInput, "\(file): \(e.message)")
-                }
+                alarms.append(try AlarmSpec.parse(item, listener: service, field: "target.alarms[\(i)]"))
             }
             let names = alarms.map(\.name)
             if let dup = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {

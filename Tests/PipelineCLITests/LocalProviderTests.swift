@@ -134,13 +134,14 @@ import Testing
         let run = try await f.run()
         #expect(run.status == 2)
         #expect(
-            run.stderr.contains("pipelines/bad.yml: target.alarms[0].comparison_operator: expected one of"),
+            // File, line and column of the value, the key path, what is wrong.
+            run.stderr.contains("pipelines/bad.yml:10:43: target.alarms[0].comparison_operator: expected one of"),
             "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: f.state + "/local/agent.pid"))
         #expect(try f.cli.run("runs", "--state-dir", f.state).stdout.contains("no runs"))
         let validate = try f.cli.run("validate")
         #expect(validate.status == 2)
-        #expect(validate.stderr.contains("target.alarms[0].comparison_operator"))
+        #expect(validate.stderr.contains("pipelines/bad.yml:10:43: target.alarms[0].comparison_operator"))
     }
 
     @Test func rollingDeployUnderLoadLosesNoRequestAndKeepsMinimumHealthy() async throws {

@@ -10,10 +10,13 @@ enum TargetFactory {
         "register-task-definition", "canary-deploy", "alarm-watch", "promote", "rollback", "dns-alias",
     ]
 
-    /// Checks the target's settings without touching anything; throws `.invalidInput` (exit 2).
-    static func check(_ pipeline: Pipeline) throws {
+    /// Checks the target's settings without touching anything; throws `.invalidInput` (exit 2) naming
+    /// the file, line and key.
+    static func check(_ pipeline: Pipeline, source: any SourceTree) throws {
         if pipeline.target.provider == "local" {
-            _ = try LocalTargetSettings.parse(pipeline.target, file: pipeline.file)
+            let text = try? source.readText(pipeline.file)
+            let tree = text.flatMap { try? LocatedValue.parse(yaml: $0, file: pipeline.file) }
+            _ = try LocalTargetSettings.parse(pipeline.target, file: pipeline.file, locate: { tree?.locate($0) })
         }
     }
 

@@ -42,7 +42,7 @@ struct ValidateCommand: ParsableCommand {
                 try Preflight.check(
                     pipeline, registry: registry, source: tree, commit: .workingTree,
                     environment: ProcessInfo.processInfo.environment)
-                try TargetFactory.check(pipeline)
+                try TargetFactory.check(pipeline, source: tree)
                 results.append(FileResult(file: ref, ok: true, pipeline: pipeline.name, problems: []))
             } catch let error as PipelineError {
                 let problems = error.diagnostics.isEmpty ? [error.message] : error.diagnostics.map(\.description)

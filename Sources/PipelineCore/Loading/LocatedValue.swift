@@ -133,3 +133,35 @@ public struct LocatedValue: Sendable {
         }
     }
 }
+
+extension LocatedValue {
+    /// Where a key path such as `target.alarms[0].comparison_operator` is in the document: the value's
+    /// location, else the nearest enclosing node's (a missing key points at its map).
+    public func locate(_ path: String) -> SourceLocation {
+        var node = self
+        var found = location
+        for part in path.split(separator: ".") {
+            var name = Substring(part)
+            var indexes: [Int] = []
+            while let open = name.lastIndex(of: "["), name.hasSuffix("]"),
+                let i = Int(name[name.index(after: open)..<name.index(before: name.endIndex)])
+            {
+                indexes.insert(i, at: 0)
+                name = name[..<open]
+            }
+            if !name.isEmpty {
+                guard case .map(let pairs) = node.kind, let pair = pairs.first(where: { $0.key == name }) else {
+                    return found
+                }
+                node = pair.value
+                found = pair.value.location
+            }
+            for i in indexes {
+                guard case .list(let items) = node.kind, items.indices.contains(i) else { return found }
+                node = items[i]
+                found = node.location
+            }
+        }
+        return found
+    }
+}
