@@ -34,7 +34,9 @@ public struct CanaryDeployStage: Stage {
                 "service \(main) does not exist on \(target.description); create it before its first canary")
         }
         let previous = mainState.taskDefinition
-        context.logger.info("\(main) runs \(previous); canary \(canary) will run \(count) task(s) of \(taskDefinition)")
+        context.logger.info(
+            "\(main) runs \(previous.isEmpty ? "no task definition yet" : previous); canary \(canary) will run \(count) task(s) of \(taskDefinition)"
+        )
         if context.isDryRun {
             let exists = try await target.service(canary) != nil
             context.logger.info(

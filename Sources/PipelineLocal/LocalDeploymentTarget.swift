@@ -9,10 +9,17 @@ public struct LocalDeploymentTarget: DeploymentTarget {
     /// The commit being deployed.
     let source: (any SourceTree)?
 
-    public init(client: AgentClient, paths: LocalPaths, source: (any SourceTree)?) {
+    /// Under --dry-run the target is not configured on the agent; its main service, if the agent does
+    /// not have it yet, is reported as it would be created: no task definition, no task.
+    var declared: LocalTargetSettings?
+
+    public init(
+        client: AgentClient, paths: LocalPaths, source: (any SourceTree)?, declared: LocalTargetSettings? = nil
+    ) {
         self.client = client
         self.paths = paths
         self.source = source
+        self.declared = declared
     }
 
     public var description: String { "the local agent (\(paths.root.path))" }
@@ -54,7 +61,11 @@ public struct LocalDeploymentTarget: DeploymentTarget {
     public func service(_ name: String) async throws -> ServiceState? {
         var r = AgentRequest("service")
         r.service = name
-        return try await client.call(r).service?.serviceState
+        if let state = try await client.call(r).service?.serviceState { return state }
+        guard let declared, declared.service == name else { return nil }
+        return ServiceState(
+            name: name, arn: "local:service/\(name)", taskDefinition: "", desiredCount: declared.desiredCount,
+            runningCount: 0, deployments: [])
     }
 
     public func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
@@ -94,7 +105,15 @@ public struct LocalDeploymentTarget: DeploymentTarget {
         var r = AgentRequest("alarms")
         r.names = names
         r.prefix = prefix
-        return (try await client.call(r).alarms ?? []).map(\.alarmState)
+        var states = (try await client.call(r).alarms ?? []).map(\.alarmState)
+        for alarm in declared?.alarms ?? [] where !states.contains(where: { $0.name == alarm.name }) {
+            guard names.contains(alarm.name) || prefix.map({ alarm.name.hasPrefix($0) }) == true else { continue }
+            states.append(
+                AlarmState(
+                    name: alarm.name, state: "INSUFFICIENT_DATA",
+                    reason: "declared in the pipeline; the agent evaluates it once a run sets it up", updatedAt: nil))
+        }
+        return states
     }
 
     /// A local "load balancer" is the listener of a main service: `load_balancer: <service>`.

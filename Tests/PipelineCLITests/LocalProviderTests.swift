@@ -144,6 +144,18 @@ import Testing
         #expect(validate.stderr.contains("pipelines/bad.yml:10:43: target.alarms[0].comparison_operator"))
     }
 
+    @Test func dryRunOnAFreshAgentChangesNothing() async throws {
+        let f = try Fixture(
+            service: "dry", stages: Self.canaryThenPromote.replacingOccurrences(of: "SERVICE", with: "dry"))
+        defer { f.stop() }
+        let dry = try await f.cli(["run", "dry", "--dry-run", "--state-dir", f.state])
+        #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
+        #expect(dry.stdout.contains("would create dry-canary"))
+        let status = try await f.status()
+        #expect(status.services.isEmpty && status.listeners.isEmpty && status.alarms.isEmpty)
+        #expect(Self.processes(of: "dry").isEmpty)
+    }
+
     @Test func rollingDeployUnderLoadLosesNoRequestAndKeepsMinimumHealthy() async throws {
         let f = try Fixture(
             service: "roll",

@@ -43,7 +43,8 @@ enum TargetFactory {
             if outcome.started {
                 note("started the local agent (\(paths.root.path)); stop it with `pipeline agent stop`")
             }
-            let target = LocalDeploymentTarget(client: outcome.client, paths: paths, source: source)
+            let target = LocalDeploymentTarget(
+                client: outcome.client, paths: paths, source: source, declared: configure ? nil : settings)
             if configure { try await target.configure(settings) }
             return target
         default:
