@@ -53,6 +53,11 @@ public enum AgentLauncher {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if (try? client.sendBlocking(AgentRequest("ping"), timeout: 2))?.ok == true {
+                // Reap it when it ends, so that a long-lived parent (`pipeline watch`) keeps no zombie.
+                Thread.detachNewThread {
+                    var status: Int32 = 0
+                    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+                }
                 return Outcome(client: client, started: true, note: note)
             }
             var status: Int32 = 0
