@@ -294,6 +294,32 @@ import Testing
         #expect(await eventually(.seconds(15)) { Self.processes(of: "crash-canary").isEmpty })
     }
 
+    @Test func failingContainerHealthCheckStopsTheRolloutAndRollsBack() async throws {
+        let f = try Fixture(
+            service: "sick",
+            stages: "  - {uses: promote, with: {timeout: 2m, poll_interval: 500ms}}")
+        defer { f.stop() }
+        #expect(try await f.run().status == 0)
+        // v2's container health check always fails: each task turns UNHEALTHY after one check and is replaced;
+        // the third failed start trips the circuit breaker, promote fails, rollback returns to v1.
+        let td = try String(contentsOfFile: f.repo.path + "/task-definition.json", encoding: .utf8)
+        let sick = td.replacingOccurrences(
+            of: #""command": ["CMD-SHELL", "python3"#, with: #""command": ["CMD-SHELL", "exit 1; python3"#
+        ).replacingOccurrences(of: #""retries": 3"#, with: #""retries": 1"#)
+            .replacingOccurrences(of: #""interval": 5"#, with: #""interval": 1"#)
+            .replacingOccurrences(of: #""startPeriod": 1"#, with: #""startPeriod": 0"#)
+        #expect(sick != td)
+        try f.repo.write("task-definition.json", sick)
+        try f.repo.commit("v2 with a failing health check")
+        let run = try await f.run()
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("FAILED") && run.stdout.contains("rolled_back"), "\(run.stdout)")
+        let main = try #require(try await f.service("sick"))
+        #expect(main.taskDefinition.hasSuffix("hello:1"))
+        #expect(main.recentStops.contains { $0.contains("container health check failed") }, "\(main.recentStops)")
+        #expect(await until(.seconds(30)) { try await f.service("sick")?.healthyCount == 4 })
+    }
+
     @Test func agentSurvivesAKilledCLIAndItsOwnRestart() async throws {
         let f = try Fixture(
             service: "keep",
