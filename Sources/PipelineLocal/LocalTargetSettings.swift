@@ -1,0 +1,63 @@
+import Foundation
+import PipelineCore
+
+/// A pipeline's `target:` for `provider: local`, checked.
+public struct LocalTargetSettings: Sendable {
+    public var service: String
+    public var listener: LocalListener?
+    public var alarms: [AlarmSpec]
+    public var desiredCount: Int
+
+    /// Reads the settings; errors name the file, the line (through `locate`, given a key path) and the key.
+    public static func parse(
+        _ target: TargetConfig, file: String, locate: (String) -> SourceLocation? = { _ in nil }
+    ) throws -> LocalTargetSettings {
+        do { return try parse(target) } catch let e as PipelineError {
+            // Messages read "<key path>: <what is wrong>".
+            let parts = e.message.split(separator: ":", maxSplits: 1).map(String.init)
+            let path = parts.count == 2 ? parts[0] : "target"
+            let text = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : e.message
+            let diagnostic = Diagnostic(location: locate(path), path: path, message: text)
+            throw PipelineError(.invalidInput, "\(diagnostic.location.map { "\($0)" } ?? file): \(path): \(text)")
+        }
+    }
+
+    static func parse(_ target: TargetConfig) throws -> LocalTargetSettings {
+        func fail(_ key: String, _ message: String) -> PipelineError {
+            PipelineError(.invalidInput, "target.\(key): \(message)")
+        }
+        guard let service = target.service, !service.isEmpty else {
+            throw fail("service", "is required for provider local (the service to run)")
+        }
+        var listener: LocalListener?
+        if let value = target.value(forKey: "listener_port") {
+            guard let text = value.scalarString, let port = Int(text), (1...65535).contains(port) else {
+                throw fail("listener_port", "must be a port number 1–65535")
+            }
+            var path = target.value(forKey: "health_check_path")?.scalarString ?? "/"
+            if !path.hasPrefix("/") { path = "/" + path }
+            listener = LocalListener(name: service, port: port, healthCheckPath: path)
+        } else if target.value(forKey: "health_check_path") != nil {
+            throw fail("health_check_path", "needs target.listener_port (the load balancer it configures)")
+        }
+        var desired = 1
+        if let value = target.value(forKey: "desired_count") {
+            guard let text = value.scalarString, let n = Int(text), n >= 0 else {
+                throw fail("desired_count", "must be a whole number ≥ 0")
+            }
+            desired = n
+        }
+        var alarms: [AlarmSpec] = []
+        if let value = target.value(forKey: "alarms") {
+            guard case .list(let list) = value else { throw fail("alarms", "must be a list") }
+            for (i, item) in list.enumerated() {
+                alarms.append(try AlarmSpec.parse(item, listener: service, field: "target.alarms[\(i)]"))
+            }
+            let names = alarms.map(\.name)
+            if let dup = names.first(where: { n in names.filter { $0 == n }.count > 1 }) {
+                throw fail("alarms", "alarm name \(dup) appears twice")
+            }
+        }
+        return LocalTargetSettings(service: service, listener: listener, alarms: alarms, desiredCount: desired)
+    }
+}
