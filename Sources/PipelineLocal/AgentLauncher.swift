@@ -73,8 +73,9 @@ public enum AgentLauncher {
     static func spawnDetached(paths: LocalPaths, executable: String, environment: [String: String]) throws -> pid_t {
         TaskProcess.closeOnExecAll()
         let stateRoot = paths.root.deletingLastPathComponent().path
-        // The agent never needs AWS credentials; keep them out of it and of its tasks.
-        let env = environment.filter { !$0.key.hasPrefix("AWS_") }.merging(["PIPELINE_AGENT_BACKGROUND": "1"]) { $1 }
+        // The agent needs no credentials or tokens: it gets the basics of the environment and nothing else.
+        let keep: Set<String> = ["PATH", "HOME", "LANG", "TMPDIR", "USER", "TZ", "PIPELINE_LOCAL_FRONT_PORT"]
+        let env = environment.filter { keep.contains($0.key) || $0.key.hasPrefix("LC_") }
         // A new session: no terminal, so the CLI's Ctrl-C, its death or a closed terminal don't reach it.
         do {
             return try TaskProcess.spawn(
