@@ -12,7 +12,7 @@ enum HealthProbe {
         await withTaskGroup(of: Bool?.self) { group in
             group.addTask {
                 let result = try? await ChildProcess.run(
-                    path: "/bin/sh", arguments: ["-c", "cd -- \"$0\" || exit 126; exec \"$@\"", directory] + argv,
+                    path: "/bin/sh", arguments: TaskProcess.inDirectory(directory, argv),
                     environment: environment, stdin: Data(), stdoutLimit: 4096, stderrLimit: 4096,
                     grace: .seconds(1), onStderrLine: { _ in })
                 return result?.termination == .exited(0)

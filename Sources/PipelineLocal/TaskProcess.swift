@@ -10,14 +10,16 @@ import PipelineCore
 enum TaskProcess {
     /// Starts one task process; returns its pid (also its process group id).
     static func spawn(argv: [String], environment: [String: String], directory: String, log: String) throws -> pid_t {
-        // `cd` then `exec`: the shell looks the command up in PATH, relative to the snapshot.
-        let script = "cd -- \"$0\" || exit 126; exec \"$@\""
-        return try spawn(
-            "/bin/sh", ["-c", script, directory] + argv, environment: environment, output: log, newSession: false)
+        try spawn("/bin/sh", inDirectory(directory, argv), environment: environment, output: log, newSession: false)
     }
 
-    /// posix_spawn with stdin from /dev/null, stdout and stderr appended to `output`, default signal
-    /// handling, and either its own process group or (`newSession`) its own session, detached from any terminal.
+    /// `sh` arguments that `cd` into `directory`, then `exec` the command (looked up in PATH, relative paths
+    /// from the directory).
+    static func inDirectory(_ directory: String, _ argv: [String]) -> [String] {
+        ["-c", "cd -- \"$0\" || exit 126; exec \"$@\"", directory] + argv
+    }
+
+    /// Spawns with stdin from /dev/null and stdout and stderr appended to `output`.
     static func spawn(
         _ path: String, _ arguments: [String], environment: [String: String], output: String, newSession: Bool
     ) throws -> pid_t {
@@ -32,37 +34,7 @@ enum TaskProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, logFD, 1)
         posix_spawn_file_actions_adddup2(&actions, logFD, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        let setsid: Int32 = 0x80  // POSIX_SPAWN_SETSID (glibc)
-        var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
-        if newSession {
-            flags |= setsid
-        } else {
-            posix_spawnattr_setpgroup(&attributes, 0)
-            flags |= POSIX_SPAWN_SETPGROUP
-        }
-        posix_spawnattr_setflags(&attributes, Int16(flags))
-        let cArgs = ([path] + arguments).map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArgs.forEach { free($0) }
-            cEnv.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, cArgs, cEnv)
-        guard result == 0 else {
-            throw PipelineError(.io, "cannot start \(arguments.last ?? path): \(String(cString: strerror(result)))")
-        }
-        return pid
+        return try Spawn.start(path, arguments, environment: environment, actions: &actions, newSession: newSession)
     }
 
     /// Marks every descriptor above stderr close-on-exec, so that no child inherits one by accident (a

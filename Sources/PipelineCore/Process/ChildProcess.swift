@@ -97,36 +97,17 @@ public enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         _ = cwd  // The child starts in the engine's folder; plugins get PIPELINE_* paths instead.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // Its own process group (so a timeout stops its children too), no blocked signals, default handlers.
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        // Its own process group, so that a timeout stops its children too.
+        let started = Swift.Result { try Spawn.start(path, arguments, environment: environment, actions: &actions) }
         close(inPipe[0])
         close(outPipe[1])
         close(errPipe[1])
-        guard result == 0 else {
+        let pid: pid_t
+        do { pid = try started.get() } catch {
             close(inPipe[1])
             close(outPipe[0])
             close(errPipe[0])
-            throw PipelineError(.io, "cannot start \(path): \(String(cString: strerror(result)))")
+            throw error
         }
         return Spawned(pid: pid, stdin: inPipe[1], stdout: outPipe[0], stderr: errPipe[0])
     }
