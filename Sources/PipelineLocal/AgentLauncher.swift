@@ -74,8 +74,8 @@ public enum AgentLauncher {
         TaskProcess.closeOnExecAll()
         let stateRoot = paths.root.deletingLastPathComponent().path
         // The agent needs no credentials or tokens: it gets the basics of the environment and nothing else.
-        let keep: Set<String> = ["PATH", "HOME", "LANG", "TMPDIR", "USER", "TZ", "PIPELINE_LOCAL_FRONT_PORT"]
-        let env = environment.filter { keep.contains($0.key) || $0.key.hasPrefix("LC_") }
+        var env = LocalEnvironment.basics(environment)
+        env["PIPELINE_LOCAL_FRONT_PORT"] = environment["PIPELINE_LOCAL_FRONT_PORT"]
         // A new session: no terminal, so the CLI's Ctrl-C, its death or a closed terminal don't reach it.
         do {
             return try TaskProcess.spawn(

@@ -42,3 +42,12 @@ public struct LocalPaths: Sendable {
         }
     }
 }
+
+/// The part of an environment the agent passes on (to itself when started in the background, and to
+/// tasks): where programs are, the user, the locale and time zone. Never credentials or tokens.
+enum LocalEnvironment {
+    static func basics(_ environment: [String: String]) -> [String: String] {
+        let keep: Set<String> = ["PATH", "HOME", "LANG", "TMPDIR", "USER", "TZ"]
+        return environment.filter { keep.contains($0.key) || $0.key.hasPrefix("LC_") }
+    }
+}

@@ -40,18 +40,22 @@ extension LocalRuntime {
         guard let task = tasks[id] else { return }
         let failedStart = !task.everHealthy
         logger.warning("task \(id) of \(task.service) failed: \(reason)")
-        let previous = failures[task.service]?.count ?? 0
-        let delay = min(0.5 * pow(2, Double(previous)), 15)
-        failures[task.service] = (previous + 1, ContinuousClock.now + .milliseconds(Int(delay * 1000)))
+        backOff(task.service)
         pendingRestarts[task.service, default: []].append(task.restarts + 1)
         beginStop(id, reason: reason, failed: failedStart, drain: false)
+    }
+
+    /// Delays the service's next task start: 0.5 s, doubling with each failure in a row, at most 15 s.
+    func backOff(_ service: String) {
+        let previous = failures[service]?.count ?? 0
+        let delay = min(0.5 * pow(2, Double(previous)), 15)
+        failures[service] = (previous + 1, ContinuousClock.now + .milliseconds(Int(delay * 1000)))
     }
 
     /// Drains a serving task (no new requests; in-flight ones finish), else stops it now.
     func beginStop(_ id: String, reason: String, failed: Bool, drain: Bool = true) {
         guard var task = tasks[id], task.stopReason == nil else { return }
         task.stopReason = reason
-        task.failedStart = failed
         if drain && task.phase == .running && task.isHealthy && task.listener != nil {
             task.phase = .draining
             task.drainSince = ContinuousClock.now
@@ -60,7 +64,7 @@ extension LocalRuntime {
             tasks[id] = task
             terminate(id)
         }
-        if failed { countFailure(task, reason: reason) }
+        if failed { countFailure(service: task.service, deployment: task.deployment, reason: reason) }
         updatePools()
     }
 
@@ -82,9 +86,10 @@ extension LocalRuntime {
         dirty = true
     }
 
-    func countFailure(_ task: RunningTask, reason: String) {
-        guard var service = state.services[task.service],
-            let index = service.deployments.firstIndex(where: { $0.id == task.deployment }),
+    /// Counts a failed task start against its deployment; the circuit breaker may fail the deployment.
+    func countFailure(service name: String, deployment: String, reason: String) {
+        guard var service = state.services[name],
+            let index = service.deployments.firstIndex(where: { $0.id == deployment }),
             service.deployments[index].rolloutState == "IN_PROGRESS"
         else { return }
         service.deployments[index].failedTasks += 1
@@ -101,7 +106,7 @@ extension LocalRuntime {
                 logger.info("\(service.name): circuit breaker rolls back to \(last)")
             }
         }
-        state.services[task.service] = service
+        state.services[name] = service
         dirty = true
     }
 
@@ -209,12 +214,8 @@ extension LocalRuntime {
             )
         } catch {
             logger.error("cannot start a task of \(service.name): \(error)")
-            let placeholder = RunningTask(
-                id: id, service: service.name, deployment: deployment.id, taskDefinition: deployment.taskDefinition,
-                containers: [], port: nil, listener: nil, restarts: 0, log: "")
-            countFailure(placeholder, reason: "\(error)")
-            let previous = failures[service.name]?.count ?? 0
-            failures[service.name] = (previous + 1, .now + .seconds(min(15, 1 << min(previous, 4))))
+            countFailure(service: service.name, deployment: deployment.id, reason: "\(error)")
+            backOff(service.name)
         }
     }
 }

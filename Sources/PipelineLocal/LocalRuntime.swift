@@ -42,8 +42,7 @@ public actor LocalRuntime {
         } else {
             state = LocalDesiredState()
         }
-        let keep = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TZ"]
-        baseEnvironment = environment.filter { keep.contains($0.key) }
+        baseEnvironment = LocalEnvironment.basics(environment)
     }
 
     /// Stops what an earlier agent left running, binds the listeners, and brings the services back.

@@ -46,8 +46,6 @@ struct RunningTask: Sendable {
     var healthySince: ContinuousClock.Instant?
     /// Set when the agent decided to stop it (a deployment, a scale-in, a failed check).
     var stopReason: String?
-    /// The stop counts as a failed task start.
-    var failedStart = false
     var drainSince: ContinuousClock.Instant?
     var killAt: ContinuousClock.Instant?
 
