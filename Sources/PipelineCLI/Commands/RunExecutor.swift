@@ -18,7 +18,6 @@ struct RunExecutor {
         control: RunControl = RunControl(), onStart: (DiskRecorder) -> Void = { _ in }
     ) async throws -> RunRecord {
         try Preflight.check(pipeline, registry: registry, source: source, commit: commit, environment: environment)
-        try TargetFactory.check(pipeline, source: source)
         var services = ServiceBag()
         let quietNotes = mode == .silent
         if let target = try await TargetFactory.make(

@@ -12,15 +12,16 @@ enum TargetFactory {
 
     /// Checks the target's settings without touching anything; throws `.invalidInput` (exit 2) naming
     /// the file, line and key.
-    static func check(_ pipeline: Pipeline, source: any SourceTree) throws {
-        if pipeline.target.provider == "local" {
-            let text = try? source.readText(pipeline.file)
-            let tree = text.flatMap { try? LocatedValue.parse(yaml: $0, file: pipeline.file) }
-            _ = try LocalTargetSettings.parse(pipeline.target, file: pipeline.file, locate: { tree?.locate($0) })
-        }
+    @discardableResult
+    static func check(_ pipeline: Pipeline, source: any SourceTree) throws -> LocalTargetSettings? {
+        guard pipeline.target.provider == "local" else { return nil }
+        let text = try? source.readText(pipeline.file)
+        let tree = text.flatMap { try? LocatedValue.parse(yaml: $0, file: pipeline.file) }
+        return try LocalTargetSettings.parse(pipeline.target, file: pipeline.file, locate: { tree?.locate($0) })
     }
 
-    /// The target, or nil when the pipeline needs none; throws `.invalidInput` for unusable settings.
+    /// The target, or nil when the pipeline needs none; throws `.invalidInput` for unusable settings
+    /// (checked as `check` does, before anything starts).
     /// For `provider: local` this starts the agent when none runs and sets up the pipeline's service on it.
     static func make(
         for pipeline: Pipeline, environment: [String: String], source: any SourceTree, stateRoot: String,
@@ -34,8 +35,7 @@ enum TargetFactory {
             }
             return try AWSDeploymentTarget.make(for: pipeline.target, environment: environment)
         case "local":
-            let settings = try LocalTargetSettings.parse(pipeline.target, file: pipeline.file)
-            guard needsTarget else { return nil }
+            guard let settings = try check(pipeline, source: source), needsTarget else { return nil }
             let paths = LocalPaths(stateRoot: URL(fileURLWithPath: stateRoot).standardizedFileURL)
             let outcome = try await AgentLauncher.ensureRunning(
                 paths: paths, executable: AgentLauncher.ownExecutable, environment: environment)
