@@ -95,7 +95,7 @@ func benchLocal() async throws {
     try repo.write("app.py", app.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\""))
     try repo.commit("v2")
     let stop = ContinuousClock.now + .seconds(3600)
-    let flag = StopFlag()
+    let flag = Flag()
     async let load: (Int, Int) = withTaskGroup(of: (Int, Int).self) { group in
         for _ in 0..<8 {
             group.addTask {
@@ -128,12 +128,4 @@ func benchLocal() async throws {
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-final class StopFlag: @unchecked Sendable {
-    // @unchecked: guarded by `lock`.
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }

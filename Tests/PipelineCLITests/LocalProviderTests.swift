@@ -170,7 +170,7 @@ import Testing
 
         try f.commitApp("v2") { $0.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\"") }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        let done = ManagedAtomicFlag()
+        let done = Flag()
         // Steady load: 4 clients back to back; a sampler of healthy and total tasks.
         async let load: [(Int, String)] = withTaskGroup(of: [(Int, String)].self) { group in
             for _ in 0..<4 {
@@ -225,7 +225,7 @@ import Testing
         let running = try f.cli.start("run", "share", "--state-dir", f.state)
         // Wait for v2's canary task (v1's canary from the first run may still be draining).
         #expect(
-            await until(.seconds(30)) {
+            await eventually(.seconds(30)) {
                 guard let canary = try await f.service("share-canary") else { return false }
                 return canary.healthyCount == 1
                     && canary.tasks.allSatisfy { $0.health == "HEALTHY" && $0.taskDefinition.hasSuffix("hello:2") }
@@ -276,7 +276,7 @@ import Testing
         let victim = try #require(before.tasks.first)
         kill(victim.pid, SIGKILL)
         #expect(
-            await until(.seconds(20)) {
+            await eventually(.seconds(20)) {
                 guard let s = try await f.service("crash") else { return false }
                 return s.healthyCount == 4 && !s.tasks.contains { $0.id == victim.id }
                     && s.tasks.contains { $0.restarts == 1 }
@@ -317,7 +317,7 @@ import Testing
         let main = try #require(try await f.service("sick"))
         #expect(main.taskDefinition.hasSuffix("hello:1"))
         #expect(main.recentStops.contains { $0.contains("container health check failed") }, "\(main.recentStops)")
-        #expect(await until(.seconds(30)) { try await f.service("sick")?.healthyCount == 4 })
+        #expect(await eventually(.seconds(30)) { try await f.service("sick")?.healthyCount == 4 })
     }
 
     @Test func agentSurvivesAKilledCLIAndItsOwnRestart() async throws {
@@ -329,7 +329,7 @@ import Testing
                 """)
         defer { f.stop() }
         let run = try f.cli.start("run", "keep", "--state-dir", f.state)
-        #expect(await until(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
+        #expect(await eventually(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
         run.signal(SIGKILL)
         _ = await offThread { run.wait() }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -362,7 +362,7 @@ import Testing
         let peek = try await f.cli(["run", "peek", "--state-dir", f.state])
         #expect(peek.status == 0, "\(peek.stdout)\(peek.stderr)")
         #expect(peek.stderr.contains("removed a stale agent pid file (pid \(agent)"), "\(peek.stderr)")
-        #expect(await until(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
+        #expect(await eventually(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
         #expect(old.allSatisfy { kill($0, 0) != 0 })
         #expect(await Self.get(client, port: f.port).0 == 200)
 
@@ -371,21 +371,12 @@ import Testing
         #expect(stop.status == 0)
         #expect(Self.processes(of: "keep").isEmpty)
         let foreground = try f.cli.start("agent", "--state-dir", f.state)
-        #expect(await until(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
+        #expect(await eventually(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
         #expect(try await f.cli(["agent", "stop", "--state-dir", f.state]).status == 0)
         #expect(await offThread { foreground.wait() }.status == 0)
         #expect(Self.processes(of: "keep").isEmpty)
         try await client.shutdown()
     }
-}
-
-/// A flag shared between tasks.
-final class ManagedAtomicFlag: @unchecked Sendable {
-    // @unchecked: guarded by `lock`.
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }
 
 /// Runs blocking work on a thread of its own.
@@ -399,14 +390,4 @@ func offThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         Thread.detachNewThread { continuation.resume(returning: body()) }
     }
-}
-
-/// Polls an async condition until it holds or the time is up (errors count as "not yet").
-func until(_ timeout: Duration, _ condition: () async throws -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return true }
-        try? await Task.sleep(for: .milliseconds(100))
-    }
-    return (try? await condition()) == true
 }

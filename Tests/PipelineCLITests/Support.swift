@@ -39,12 +39,12 @@ func repoWith(_ pipelines: [String: String], files: [String: String] = [:]) thro
 
 let localTarget = "target: {provider: local, service: web}\n"
 
-/// Polls until a condition holds or a deadline passes.
-func eventually(_ timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async rethrows -> Bool {
+/// Polls until a condition holds or a deadline passes; an error counts as "not yet".
+func eventually(_ timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        if try condition() { return true }
+        if (try? await condition()) == true { return true }
         try? await Task.sleep(for: .milliseconds(50))
     }
-    return try condition()
+    return (try? await condition()) == true
 }
