@@ -1,18 +1,27 @@
 import Foundation
 import PipelineCore
 
-/// `alarm-watch`: watches alarms during a bake time and fails at once when one fires.
+/// `alarm-watch`: watches alarms during a bake time and fails at once when one goes to ALARM.
+///
+/// The engine takes the alarms' baseline before the run's first change (waiting for an alarm already in
+/// ALARM to clear), so this stage judges transitions since that baseline — including ones that happened
+/// before the bake started, or that went back to OK between two looks.
 public struct AlarmWatchStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "alarm-watch",
-        summary: "Watches CloudWatch alarms for a bake time; fails at once, naming the alarm, when one is in ALARM.",
+        summary:
+            "Watches CloudWatch alarms for a bake time; fails at once, naming the alarm, on any transition to ALARM since the run's alarm baseline.",
         inputs: [
             StageInputSpec("alarms", .list, "alarm names"),
             StageInputSpec("alarm_prefix", .string, "watch every alarm whose name starts with this"),
             StageInputSpec("bake_time", .duration, "how long to watch (default 5m)"),
             StageInputSpec("poll_interval", .duration, "how often to check (default 10s)"),
             StageInputSpec(
-                "ignore_alarms_already_firing", .bool, "don't fail for alarms in ALARM when the watch starts"),
+                "alarm_clear_timeout", .duration,
+                "before the run changes anything, how long to wait for an alarm in ALARM to clear (default 10m)"),
+            StageInputSpec(
+                "ignore_alarms_already_firing", .bool,
+                "don't wait for alarms in ALARM before the run's first change; they count again once they leave ALARM"),
         ],
         outputs: ["alarms_checked"])
 
@@ -26,53 +35,45 @@ public struct AlarmWatchStage: Stage {
         }
     }
 
+    public static func watchedAlarms(_ inputs: StageInputs) throws -> AlarmWatchSpec? {
+        let names = try inputs.stringList("alarms") ?? []
+        let prefix = try inputs.string("alarm_prefix")
+        if names.isEmpty, prefix == nil { return nil }
+        return AlarmWatchSpec(
+            names: names, prefix: prefix, clearTimeout: try inputs.duration("alarm_clear_timeout") ?? .seconds(600),
+            pollInterval: try inputs.duration("poll_interval") ?? .seconds(10),
+            ignoreAlreadyFiring: try inputs.bool("ignore_alarms_already_firing") ?? false)
+    }
+
     public func run(_ context: StageContext) async throws -> StageOutputs {
         let target = try context.deploymentTarget()
-        let names = try context.inputs.stringList("alarms") ?? []
-        let prefix = try context.inputs.string("alarm_prefix")
+        guard let spec = try Self.watchedAlarms(context.inputs) else {
+            throw StageFailure("alarm-watch needs with.alarms (names) and/or with.alarm_prefix")
+        }
         let bake = try context.inputs.duration("bake_time") ?? .seconds(300)
-        let poll = try context.pollInterval(default: .seconds(10))
-        let ignoreFiring = try context.inputs.bool("ignore_alarms_already_firing") ?? false
-
-        let initial = try await target.alarms(names: names, prefix: prefix)
-        let missing = Set(names).subtracting(initial.map(\.name))
-        if !missing.isEmpty {
-            throw StageFailure("alarm(s) not found: \(missing.sorted().joined(separator: ", ")) — check with.alarms")
+        let poll = spec.pollInterval
+        let logger = context.logger
+        // The engine's baseline, taken before the first change; a stage run on its own takes one now.
+        let watched: AlarmGuard
+        if let taken = context.services.get(AlarmGuardBox.self)?.alarmGuard {
+            watched = taken
+        } else {
+            watched = try await AlarmGuard.take(
+                target: target, specs: [spec], clock: context.clock, note: { logger.info("\($0)") })
         }
-        if initial.isEmpty { throw StageFailure("no alarm starts with '\(prefix ?? "")'") }
-        var ignored = Set<String>()
-        for alarm in initial where alarm.state == "ALARM" {
-            if ignoreFiring {
-                ignored.insert(alarm.name)
-                context.logger.warning("\(alarm.name) is already in ALARM; ignored until it recovers")
-            } else {
-                throw StageFailure(Self.describe(alarm, when: "already in ALARM when the watch started"))
-            }
-        }
+        let baseline = watched.entries.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
         context.logger.info(
-            "watching \(initial.count) alarm(s) for \(DurationFormat.format(bake)): \(initial.map(\.name).joined(separator: ", "))"
+            "watching \(watched.entries.count) alarm(s) for \(DurationFormat.format(bake)); baseline \(Timestamp.seconds(watched.takenAt)): \(baseline)"
         )
+        if let found = try await watched.check() { throw StageFailure(found.message) }
         let deadline = ContinuousClock.now + bake
         var checks = 1
         while ContinuousClock.now < deadline {
             try await context.sleep(for: min(poll, deadline - ContinuousClock.now))
-            let states = try await target.alarms(names: names, prefix: prefix)
             checks += 1
-            for alarm in states {
-                if alarm.state != "ALARM" {
-                    ignored.remove(alarm.name)
-                } else if !ignored.contains(alarm.name) {
-                    throw StageFailure(Self.describe(alarm, when: "fired during the bake time"))
-                }
-            }
+            if let found = try await watched.check() { throw StageFailure(found.message) }
         }
-        context.logger.info("no alarm fired in \(DurationFormat.format(bake)) (\(checks) checks)")
-        return ["alarms_checked": .number(Double(initial.count))]
-    }
-
-    static func describe(_ alarm: AlarmState, when: String) -> String {
-        var text = "alarm \(alarm.name) \(when): \(alarm.reason.isEmpty ? "(no reason given)" : alarm.reason)"
-        if let at = alarm.updatedAt { text += " (since \(Timestamp.seconds(at)))" }
-        return text
+        context.logger.info("no alarm went to ALARM in \(DurationFormat.format(bake)) (\(checks) checks)")
+        return ["alarms_checked": .number(Double(watched.entries.count))]
     }
 }

@@ -13,7 +13,8 @@ public struct CanaryDeployStage: Stage {
             StageInputSpec("timeout", .duration, "how long to wait for the canary's tasks (default 10m)"),
             StageInputSpec("poll_interval", .duration, "how often to check (default 5s)"),
         ],
-        outputs: ["canary_service_arn", "previous_task_definition_arn"])
+        outputs: ["canary_service_arn", "previous_task_definition_arn"],
+        safety: StageSafety(changesTarget: true, exposure: .opens))
 
     public init() {}
 
@@ -43,21 +44,29 @@ public struct CanaryDeployStage: Stage {
                 "would \(exists ? "update" : "create") \(canary) with \(count) task(s) of \(taskDefinition)")
             return ["canary_service_arn": .string(canary), "previous_task_definition_arn": .string(previous)]
         }
-        let state: ServiceState
-        if try await target.service(canary) != nil {
-            state = try await target.updateService(
-                canary, ServiceUpdate(taskDefinition: taskDefinition, desiredCount: count))
+        let arn: String
+        let deploymentID: String
+        if let existing = try await target.service(canary) {
+            deploymentID = try await Readiness.startDeployment(
+                target, service: canary, update: ServiceUpdate(taskDefinition: taskDefinition, desiredCount: count),
+                context: context)
+            arn = existing.arn
             context.logger.info("updated \(canary)")
         } else {
-            state = try await target.createService(
+            let state = try await target.createService(
                 canary, copying: main, taskDefinition: taskDefinition, desiredCount: count)
+            guard let started = state.primary?.id else {
+                throw StageFailure("creating \(canary) started no deployment")
+            }
+            deploymentID = started
+            arn = state.arn
             context.logger.info("created \(canary), copying \(main)'s load balancers, registries and network")
         }
-        _ = try await waitForRollout(
-            target, service: canary, taskDefinition: taskDefinition,
+        _ = try await Readiness.wait(
+            target, service: canary, deploymentID: deploymentID, taskDefinition: taskDefinition,
             timeout: try context.inputs.duration("timeout") ?? .seconds(600),
             poll: try context.pollInterval(default: .seconds(5)), context: context)
-        context.logger.info("canary \(canary) is running \(taskDefinition)")
-        return ["canary_service_arn": .string(state.arn), "previous_task_definition_arn": .string(previous)]
+        context.logger.info("canary \(canary) runs \(count) healthy task(s) of \(taskDefinition)")
+        return ["canary_service_arn": .string(arn), "previous_task_definition_arn": .string(previous)]
     }
 }

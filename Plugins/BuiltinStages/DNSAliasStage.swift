@@ -18,7 +18,8 @@ public struct DNSAliasStage: Stage {
             StageInputSpec("timeout", .duration, "how long to wait for INSYNC (default 5m)"),
             StageInputSpec("poll_interval", .duration, "how often to check (default 5s)"),
         ],
-        outputs: ["record_name", "change_id"])
+        outputs: ["record_name", "change_id"],
+        safety: .changesTarget)
 
     public init() {}
 

@@ -19,7 +19,8 @@ public struct PromoteStage: Stage {
             StageInputSpec("timeout", .duration, "how long to wait for COMPLETED (default 15m)"),
             StageInputSpec("poll_interval", .duration, "how often to check (default 5s)"),
         ],
-        outputs: ["deployment_id", "task_definition_arn"])
+        outputs: ["deployment_id", "task_definition_arn"],
+        safety: StageSafety(changesTarget: true, exposure: .closes))
 
     public init() {}
 
@@ -57,10 +58,10 @@ public struct PromoteStage: Stage {
             )
             return ["deployment_id": "", "task_definition_arn": .string(taskDefinition)]
         }
-        _ = try await target.updateService(main, update)
-        context.logger.info("updated \(main) to \(taskDefinition); waiting for the deployment to complete")
-        let deployment = try await waitForRollout(
-            target, service: main, taskDefinition: taskDefinition,
+        let started = try await Readiness.startDeployment(target, service: main, update: update, context: context)
+        context.logger.info("updated \(main) to \(taskDefinition); waiting for its tasks to run healthy")
+        let deployment = try await Readiness.wait(
+            target, service: main, deploymentID: started, taskDefinition: taskDefinition,
             timeout: try context.inputs.duration("timeout") ?? .seconds(900),
             poll: try context.pollInterval(default: .seconds(5)), context: context)
         let canary = try context.canaryService()

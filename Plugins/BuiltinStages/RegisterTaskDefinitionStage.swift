@@ -12,7 +12,8 @@ public struct RegisterTaskDefinitionStage: Stage {
                 "artifact", .string,
                 "the rendered definition among this run's artifacts (default: task-definition.json)")
         ],
-        outputs: ["task_definition_arn", "revision", "reused"])
+        outputs: ["task_definition_arn", "revision", "reused"],
+        safety: .changesTarget)
 
     public init() {}
 

@@ -14,7 +14,8 @@ public struct RollbackStage: Stage {
             StageInputSpec("timeout", .duration, "how long to wait for COMPLETED (default 15m)"),
             StageInputSpec("poll_interval", .duration, "how often to check (default 5s)"),
         ],
-        outputs: ["rolled_back_to"])
+        outputs: ["rolled_back_to"],
+        safety: .changesTarget)
 
     public init() {}
 
@@ -60,9 +61,12 @@ public struct RollbackStage: Stage {
         guard let state = try await target.service(main) else {
             throw StageFailure("service \(main) does not exist; cannot roll it back")
         }
-        let settled =
-            state.taskDefinition == revision
-            && (state.primary.map { $0.taskDefinition == revision && $0.rolloutState != "IN_PROGRESS" } ?? true)
+        var settled = false
+        if let primary = state.primary, Readiness.sameRevision(primary.taskDefinition, revision) {
+            settled =
+                (try? await Readiness.look(
+                    target, service: main, deploymentID: primary.id, taskDefinition: revision))?.ready ?? false
+        }
         if settled {
             context.logger.info("\(main) already runs \(revision) (\(source)); nothing to change")
             return ["rolled_back_to": .string(revision)]
@@ -72,9 +76,10 @@ public struct RollbackStage: Stage {
             return ["rolled_back_to": .string(revision)]
         }
         context.logger.info("returning \(main) from \(state.taskDefinition) to \(revision) (\(source))")
-        _ = try await target.updateService(main, ServiceUpdate(taskDefinition: revision))
-        _ = try await waitForRollout(
-            target, service: main, taskDefinition: revision,
+        let started = try await Readiness.startDeployment(
+            target, service: main, update: ServiceUpdate(taskDefinition: revision), context: context)
+        _ = try await Readiness.wait(
+            target, service: main, deploymentID: started, taskDefinition: revision,
             timeout: try context.inputs.duration("timeout") ?? .seconds(900),
             poll: try context.pollInterval(default: .seconds(5)), context: context)
         context.logger.info("\(main) is back on \(revision)")

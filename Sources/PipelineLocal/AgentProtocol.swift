@@ -17,6 +17,8 @@ public struct AgentRequest: Codable, Sendable {
     public var names: [String]?
     public var prefix: String?
     public var host: String?
+    public var since: Date?
+    public var includeStopped: Bool?
 
     public init(_ op: String) { self.op = op }
 }
@@ -32,6 +34,8 @@ public struct AgentResponse: Codable, Sendable {
     public var alarms: [AlarmStatus]?
     public var status: AgentStatus?
     public var change: String?
+    public var tasks: [TaskState]?
+    public var history: [AlarmTransition]?
 
     public init() {}
 
@@ -77,6 +81,11 @@ extension LocalRuntime {
             case "update-service":
                 r.service = try updateService(
                     try need(request.service, "service"), request.update ?? LocalServiceUpdate())
+            case "tasks":
+                r.tasks = taskStates(try need(request.service, "service"), includeStopped: request.includeStopped ?? false)
+            case "alarm-history":
+                r.history = alarmHistory(
+                    names: request.names ?? [], prefix: request.prefix, since: try need(request.since, "since"))
             case "alarms":
                 r.alarms = alarms(names: request.names ?? [], prefix: request.prefix)
             case "upsert-alias":

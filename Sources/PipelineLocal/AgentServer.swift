@@ -65,7 +65,8 @@ enum AgentServer {
 extension JSONEncoder {
     static var agent: JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        // Seconds with their fraction: alarm history is compared at sub-second precision.
+        encoder.dateEncodingStrategy = .secondsSince1970
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }
@@ -74,7 +75,7 @@ extension JSONEncoder {
 extension JSONDecoder {
     static var agent: JSONDecoder {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .secondsSince1970
         return decoder
     }
 }

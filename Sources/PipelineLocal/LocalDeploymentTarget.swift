@@ -90,6 +90,7 @@ public struct LocalDeploymentTarget: DeploymentTarget {
         u.desiredCount = update.desiredCount
         u.maximumPercent = update.maximumPercent
         u.minimumHealthyPercent = update.minimumHealthyPercent
+        if update.forceNewDeployment { u.forceNewDeployment = true }
         if let cb = update.circuitBreaker {
             u.circuitBreaker = cb.enable
             u.circuitBreakerRollback = cb.rollback
@@ -99,6 +100,21 @@ public struct LocalDeploymentTarget: DeploymentTarget {
             throw PipelineError(.io, "the local agent did not return service \(name)")
         }
         return state
+    }
+
+    public func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] {
+        var r = AgentRequest("tasks")
+        r.service = service
+        r.includeStopped = includeStopped
+        return try await client.call(r).tasks ?? []
+    }
+
+    public func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition] {
+        var r = AgentRequest("alarm-history")
+        r.names = names
+        r.prefix = prefix
+        r.since = since
+        return try await client.call(r).history ?? []
     }
 
     public func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {

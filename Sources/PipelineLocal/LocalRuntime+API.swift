@@ -9,6 +9,8 @@ public struct LocalServiceUpdate: Codable, Sendable {
     public var minimumHealthyPercent: Int?
     public var circuitBreaker: Bool?
     public var circuitBreakerRollback: Bool?
+    /// Start a new deployment even when the task definition does not change.
+    public var forceNewDeployment: Bool?
     public init() {}
 }
 
@@ -83,7 +85,7 @@ extension LocalRuntime {
                 id: d.id, status: d.status, taskDefinition: d.taskDefinition, rolloutState: d.rolloutState,
                 rolloutStateReason: d.rolloutStateReason,
                 desiredCount: d.status == "PRIMARY" ? service.desiredCount : 0,
-                runningCount: mine.filter(\.isHealthy).count, failedTasks: d.failedTasks)
+                runningCount: mine.filter(\.isHealthy).count, failedTasks: d.failedTasks, createdAt: d.createdAt)
         }
         return ServiceStatus(
             name: name, listener: service.loadBalancer, taskDefinition: service.taskDefinition,
@@ -127,9 +129,9 @@ extension LocalRuntime {
         if let v = update.minimumHealthyPercent { service.minimumHealthyPercent = v }
         if let v = update.circuitBreaker { service.circuitBreaker = v }
         if let v = update.circuitBreakerRollback { service.circuitBreakerRollback = v }
-        if let ref = update.taskDefinition {
+        if let ref = update.taskDefinition ?? (update.forceNewDeployment == true ? service.primary?.taskDefinition : nil) {
             let td = try resolve(ref)
-            if td.arn != service.primary?.taskDefinition {
+            if td.arn != service.primary?.taskDefinition || update.forceNewDeployment == true {
                 for i in service.deployments.indices { service.deployments[i].status = "ACTIVE" }
                 service.deployments.insert(newDeployment(td.arn), at: 0)
                 logger.info("\(name): new deployment \(service.deployments[0].id) of \(td.arn)")
@@ -139,6 +141,21 @@ extension LocalRuntime {
         dirty = true
         save()
         return serviceStatus(name)!
+    }
+
+    /// The service's tasks as readiness judges them: running ones and, with `includeStopped`, recently stopped ones.
+    public func taskStates(_ name: String, includeStopped: Bool) -> [TaskState] {
+        var out = tasks.values.filter { $0.service == name }.sorted { $0.startedAt < $1.startedAt }.map(\.taskState)
+        if includeStopped { out += stoppedTasks[name] ?? [] }
+        return out
+    }
+
+    /// Alarm state changes at or after `since`, oldest first.
+    public func alarmHistory(names: [String], prefix: String?, since: Date) -> [AlarmTransition] {
+        evaluateAlarms(force: true)
+        return alarmTransitions.filter { t in
+            t.at >= since && (names.contains(t.alarm) || (prefix.map { t.alarm.hasPrefix($0) } ?? false))
+        }
     }
 
     public func alarms(names: [String], prefix: String?) -> [AlarmStatus] {

@@ -17,7 +17,7 @@ extension LocalRuntime {
                     let ok = await HealthProbe.command(
                         hc.argv, directory: container.directory, environment: container.environment,
                         timeout: .seconds(max(1, hc.timeout)))
-                    await self.healthResult(id, ok)
+                    self.healthResult(id, ok)
                 }
             }
             if let listener = t.listener, let port = t.port, !t.checkingTarget, now >= t.nextTargetCheck {
@@ -25,7 +25,7 @@ extension LocalRuntime {
                 let path = state.listeners[listener]?.healthCheckPath ?? "/"
                 Task { [balancer] in
                     let ok = await HealthProbe.http(balancer.client, port: port, path: path)
-                    await self.targetResult(id, ok)
+                    self.targetResult(id, ok)
                 }
             }
             let grace = Duration.seconds(max(t.healthCheck?.startPeriod ?? 0, 30))
@@ -122,6 +122,11 @@ extension LocalRuntime {
             let (value, reason) = spec.evaluate(points)
             let previous = alarmStates[name]
             if previous?.state != value {
+                alarmTransitions.append(
+                    AlarmTransition(
+                        alarm: name, at: Date(), from: previous?.state ?? AlarmStateValue.insufficientData, to: value,
+                        reason: reason))
+                if alarmTransitions.count > 1000 { alarmTransitions.removeFirst(alarmTransitions.count - 1000) }
                 if previous != nil || value == "ALARM" {
                     logger.info("alarm \(name): \(previous?.state ?? "none") → \(value): \(reason)")
                 }

@@ -40,6 +40,7 @@ extension LocalRuntime {
         guard let task = tasks[id] else { return }
         let failedStart = !task.everHealthy
         logger.warning("task \(id) of \(task.service) failed: \(reason)")
+        tasks[id]?.stopWasFailure = true
         backOff(task.service)
         pendingRestarts[task.service, default: []].append(task.restarts + 1)
         beginStop(id, reason: reason, failed: failedStart, drain: false)
@@ -81,6 +82,17 @@ extension LocalRuntime {
         let exits = task.containers.map { "\($0.spec.name) \($0.exit.map { "\($0)" } ?? "?")" }.joined(separator: ", ")
         let line =
             "\(Timestamp.seconds(Date())) \(id) (\(task.taskDefinition)): \(task.stopReason ?? "stopped") — \(exits)"
+        var stopped = task.taskState
+        stopped.running = false
+        stopped.stopped = true
+        stopped.targets = []
+        stopped.failed = task.stopWasFailure
+        var reason = "\(task.stopReason ?? "stopped") (\(exits))"
+        let lines = TaskProcess.lastLines(of: task.log, count: 3)
+        if task.stopWasFailure, !lines.isEmpty { reason += "; last output: " + lines.joined(separator: " | ") }
+        stopped.stoppedReason = reason
+        stoppedTasks[task.service, default: []].insert(stopped, at: 0)
+        if stoppedTasks[task.service]!.count > 20 { stoppedTasks[task.service]!.removeLast() }
         recentStops[task.service, default: []].insert(line, at: 0)
         if recentStops[task.service]!.count > 10 { recentStops[task.service]!.removeLast() }
         dirty = true
@@ -180,7 +192,7 @@ extension LocalRuntime {
             let log = folder.appendingPathComponent("\(id).log").path
             let banner =
                 "=== \(Timestamp.seconds(Date())) task \(id) of \(service.name): \(td.arn)\(port.map { ", PORT=\($0)" } ?? "")\n"
-            FileManager.default.createFile(atPath: log, contents: Data(banner.utf8))
+            _ = FileManager.default.createFile(atPath: log, contents: Data(banner.utf8))
             var started: [RunningTask.Container] = []
             var portGiven = false
             for spec in containers {

@@ -19,6 +19,10 @@ public actor LocalRuntime {
     var failures: [String: (count: Int, next: ContinuousClock.Instant)] = [:]
     var pendingRestarts: [String: [Int]] = [:]
     var recentStops: [String: [String]] = [:]
+    /// Recently stopped tasks per service, newest first, as readiness reads them.
+    var stoppedTasks: [String: [TaskState]] = [:]
+    /// Every alarm state change since the agent started, oldest first (the latest 1,000).
+    var alarmTransitions: [AlarmTransition] = []
     var specs: [String: [ContainerSpec]] = [:]
     var dirty = false
     var lastAlarmCheck = ContinuousClock.now - .seconds(10)

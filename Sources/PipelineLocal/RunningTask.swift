@@ -46,6 +46,8 @@ struct RunningTask: Sendable {
     var healthySince: ContinuousClock.Instant?
     /// Set when the agent decided to stop it (a deployment, a scale-in, a failed check).
     var stopReason: String?
+    /// True when it was stopped because it failed (exited, failed its checks), not scaled in or replaced.
+    var stopWasFailure = false
     var drainSince: ContinuousClock.Instant?
     var killAt: ContinuousClock.Instant?
 
@@ -64,6 +66,23 @@ struct RunningTask: Sendable {
         if phase == .running && isHealthy { return "HEALTHY" }
         if containerHealth == "UNHEALTHY" || targetHealthy == false { return "UNHEALTHY" }
         return "UNKNOWN"
+    }
+
+    /// As readiness judges it.
+    var taskState: TaskState {
+        let checked = healthCheck != nil || listener == nil
+        return TaskState(
+            id: id, deploymentID: deployment, taskDefinition: taskDefinition, running: phase == .running,
+            stopped: false,
+            containerHealthy: checked ? (healthCheck == nil ? isHealthy : containerHealth == "HEALTHY") : nil,
+            targets: listener.map {
+                [
+                    TargetHealthState(
+                        targetGroup: $0,
+                        state: targetHealthy == true ? "healthy" : (targetHealthy == nil ? "initial" : "unhealthy"),
+                        reason: targetHealthy == false ? "failed \(targetFailures) health check(s)" : nil)
+                ]
+            } ?? [])
     }
 
     var status: TaskStatus {

@@ -27,6 +27,7 @@ public struct DeploymentStatus: Codable, Sendable, Hashable {
     public var desiredCount: Int
     public var runningCount: Int
     public var failedTasks: Int
+    public var createdAt: Date?
 }
 
 /// A service, its deployments and tasks.
@@ -50,7 +51,7 @@ public struct ServiceStatus: Codable, Sendable, Hashable {
                 DeploymentState(
                     id: $0.id, status: $0.status, taskDefinition: $0.taskDefinition, rolloutState: $0.rolloutState,
                     rolloutStateReason: $0.rolloutStateReason, desiredCount: $0.desiredCount,
-                    runningCount: $0.runningCount, failedTasks: $0.failedTasks)
+                    runningCount: $0.runningCount, failedTasks: $0.failedTasks, createdAt: $0.createdAt)
             })
     }
 }

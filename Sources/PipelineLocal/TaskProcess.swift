@@ -96,13 +96,18 @@ enum TaskProcess {
     }
 
     /// The last line of a log file (for failure reasons).
-    static func lastLine(of path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+    static func lastLine(of path: String) -> String? { lastLines(of: path, count: 1).last }
+
+    /// The last `count` non-empty lines of a log file (at most its last 2 KB), without the agent's banner.
+    static func lastLines(of path: String, count: Int) -> [String] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
         defer { try? handle.close() }
         let size = (try? handle.seekToEnd()) ?? 0
-        try? handle.seek(toOffset: size > 400 ? size - 400 : 0)
+        try? handle.seek(toOffset: size > 2048 ? size - 2048 : 0)
         let data = (try? handle.readToEnd()) ?? Data()
-        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).last.map(String.init)
+        let lines = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline)
+            .map { String($0.prefix(300)) }.filter { !$0.hasPrefix("=== ") && !$0.isEmpty }
+        return Array(lines.suffix(count))
     }
 }
 

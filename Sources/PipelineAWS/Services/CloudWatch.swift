@@ -106,4 +106,41 @@ public struct CloudWatch: Sendable {
         } while token != nil
         return results
     }
+
+    /// One `StateUpdate` item of an alarm's history.
+    public struct AlarmHistoryItem: Codable, Sendable, Hashable {
+        public var AlarmName: String
+        public var Timestamp: Date
+        public var HistoryItemType: String?
+        public var HistorySummary: String?
+        /// JSON: `{"oldState": {"stateValue": ...}, "newState": {"stateValue": ..., "stateReason": ...}}`.
+        public var HistoryData: String?
+    }
+
+    /// State changes of one alarm from `start` on, oldest first, every page.
+    public func describeAlarmHistory(name: String, start: Date) async throws -> [AlarmHistoryItem] {
+        struct Input: Encodable {
+            var AlarmName: String
+            var HistoryItemType = "StateUpdate"
+            var StartDate: Date
+            var EndDate: Date
+            var ScanBy = "TimestampAscending"
+            var NextToken: String?
+        }
+        struct Output: Decodable {
+            var AlarmHistoryItems: [AlarmHistoryItem]?
+            var NextToken: String?
+        }
+        var items: [AlarmHistoryItem] = []
+        var token: String?
+        // A day ahead: the platform's clock may be ahead of ours.
+        let end = Date().addingTimeInterval(86_400)
+        repeat {
+            let output: Output = try await call(
+                "DescribeAlarmHistory", Input(AlarmName: name, StartDate: start, EndDate: end, NextToken: token))
+            items += output.AlarmHistoryItems ?? []
+            token = output.NextToken
+        } while token != nil
+        return items.sorted { $0.Timestamp < $1.Timestamp }
+    }
 }

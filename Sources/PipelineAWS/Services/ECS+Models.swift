@@ -133,7 +133,38 @@ extension ECS {
         public var desiredStatus: String?
         public var taskDefinitionArn: String?
         public var stoppedReason: String?
+        /// TaskFailedToStart, EssentialContainerExited, UserInitiated, ServiceSchedulerInitiated, ...
+        public var stopCode: String?
         public var group: String?
+        /// The deployment that started it (`ecs-svc/...`) for tasks of a service.
+        public var startedBy: String?
+        /// HEALTHY, UNHEALTHY or UNKNOWN.
+        public var healthStatus: String?
+        public var containers: [Container]?
+        public var attachments: [Attachment]?
+    }
+
+    public struct Container: Codable, Sendable, Hashable {
+        public var name: String?
+        public var lastStatus: String?
+        public var exitCode: Int?
+        public var reason: String?
+        public var healthStatus: String?
+        public var networkBindings: [NetworkBinding]?
+    }
+
+    public struct NetworkBinding: Codable, Sendable, Hashable {
+        public var containerPort: Int?
+        public var hostPort: Int?
+    }
+
+    public struct Attachment: Codable, Sendable, Hashable {
+        public struct Detail: Codable, Sendable, Hashable {
+            public var name: String?
+            public var value: String?
+        }
+        public var type: String?
+        public var details: [Detail]?
     }
 
     public struct CreateServiceInput: Encodable, Sendable {

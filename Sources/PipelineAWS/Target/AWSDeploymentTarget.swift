@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PipelineCore
 
@@ -11,6 +12,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
     let elb: ELBv2
     let route53: Route53
     let serviceDiscovery: ServiceDiscovery
+    let healthChecks = HealthCheckCache()
 
     public init(client: AWSClient, cluster: String) {
         self.client = client
@@ -68,7 +70,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
                     id: $0.id, status: $0.status, taskDefinition: $0.taskDefinition,
                     rolloutState: $0.rolloutState ?? "", rolloutStateReason: $0.rolloutStateReason ?? "",
                     desiredCount: $0.desiredCount ?? 0, runningCount: $0.runningCount ?? 0,
-                    failedTasks: $0.failedTasks ?? 0)
+                    failedTasks: $0.failedTasks ?? 0, createdAt: $0.createdAt)
             })
     }
 
@@ -94,15 +96,23 @@ public struct AWSDeploymentTarget: DeploymentTarget {
             input.launchType = main.launchType
         }
         input.platformVersion = main.platformVersion
-        input.clientToken = "pipeline-\(name)-\(taskDefinition.split(separator: ":").last ?? "")"
+        input.clientToken = Self.clientToken(service: name, taskDefinition: taskDefinition)
         input.tags = [.init(key: "pipeline:canary-of", value: template)]
         return Self.state(try await ecs.createService(input))
+    }
+
+    /// CreateService's idempotency token: the same for the same service and revision, and within ECS's
+    /// limit of 36 ASCII characters whatever the service's name.
+    static func clientToken(service: String, taskDefinition: String) -> String {
+        let digest = SHA256.hash(data: Data("\(service)|\(taskDefinition)".utf8))
+        return "p-" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 
     public func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState {
         var input = ECS.UpdateServiceInput(cluster: cluster, service: name)
         input.taskDefinition = update.taskDefinition
         input.desiredCount = update.desiredCount
+        if update.forceNewDeployment { input.forceNewDeployment = true }
         if update.maximumPercent != nil || update.minimumHealthyPercent != nil || update.circuitBreaker != nil {
             input.deploymentConfiguration = .init(
                 maximumPercent: update.maximumPercent, minimumHealthyPercent: update.minimumHealthyPercent,

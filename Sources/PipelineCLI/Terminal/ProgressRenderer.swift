@@ -73,6 +73,8 @@ final class ProgressRenderer: RunObserver {
             if let message = event.message { line += ": \(message)" }
         case .onFailureStarted: line += "running on_failure stages after '\(event.stage ?? "")' failed"
         case .cancelRequested: line += "cancel requested: \(event.message ?? "")"
+        case .note: line += event.message ?? ""
+        case .recoveryStarted: line += "recovering \(event.run): \(event.message ?? "")"
         case .runFinished: line += "run \(event.run) \(event.status ?? "")"
         }
         Terminal.write(line + "\n")
@@ -100,6 +102,10 @@ final class ProgressRenderer: RunObserver {
             Terminal.write("↺ running on_failure stages\n")
         case .cancelRequested:
             Terminal.write("\r\u{1B}[2K! \(event.message ?? "cancelling")\n")
+        case .note:
+            Terminal.write("\r\u{1B}[2K· \(event.message ?? "")\n")
+        case .recoveryStarted:
+            Terminal.write("\r\u{1B}[2K↺ recovering \(event.run): \(event.message ?? "")\n")
         case .runFinished:
             break
         }

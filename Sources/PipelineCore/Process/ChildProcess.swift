@@ -42,7 +42,7 @@ public enum ChildProcess {
         let spawned = try spawn(path: path, arguments: arguments, environment: environment, cwd: workingDirectory)
         let pid = spawned.pid
         let cancelled = CancelFlag()
-        return try await withTaskCancellationHandler {
+        return await withTaskCancellationHandler {
             async let out = readAll(spawned.stdout, limit: stdoutLimit)
             async let err: Void = readLines(spawned.stderr, limit: stderrLimit, onLine: onStderrLine)
             async let written: Void = writeAll(spawned.stdin, stdin)

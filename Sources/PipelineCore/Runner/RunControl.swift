@@ -4,6 +4,7 @@ import Synchronization
 public final class RunControl: Sendable {
     private struct State {
         var cancelReason: String?
+        var failure: String?
         var current: Task<StageOutputs, any Error>?
         var record: RunRecord?
     }
@@ -20,6 +21,19 @@ public final class RunControl: Sendable {
         }
         task?.cancel()
     }
+
+    /// Fails the running stage with `message` (the alarm guard's finding): it is cancelled and recorded
+    /// as failed, and `on_failure` runs.
+    public func fail(_ message: String) {
+        let task = state.withLock { state -> Task<StageOutputs, any Error>? in
+            if state.failure == nil { state.failure = message }
+            return state.current
+        }
+        task?.cancel()
+    }
+
+    /// Takes the failure `fail` set, if any.
+    func takeFailure() -> String? { state.withLock { s in defer { s.failure = nil }; return s.failure } }
 
     /// Why the run was cancelled, if it was.
     public var cancelReason: String? { state.withLock { $0.cancelReason } }

@@ -31,7 +31,7 @@ extension RunRecord {
                     durationMs = event.durationMs ?? durationMs
                     error = event.message ?? error
                 }
-            case .runStarted, .onFailureStarted, .cancelRequested:
+            case .runStarted, .onFailureStarted, .cancelRequested, .note, .recoveryStarted:
                 continue
             }
         }

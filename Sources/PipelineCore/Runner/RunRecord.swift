@@ -77,6 +77,10 @@ public struct RunRecord: Sendable, Codable, Hashable {
     public var stages: [StageRecord]
     public var error: String?
     public var dryRun: Bool
+    /// The watched alarms just before the run's first change.
+    public var alarmBaseline: [AlarmGuard.Entry]?
+    /// Set when another process finished this run after its own process died.
+    public var recovery: RecoveryInfo?
 
     public init(
         id: String, number: Int, pipeline: Pipeline, trigger: String, commit: CommitInfo, repository: String?,
@@ -117,6 +121,31 @@ public struct RunRecord: Sendable, Codable, Hashable {
         case endedAt = "ended_at"
         case durationMs = "duration_ms"
         case dryRun = "dry_run"
+        case alarmBaseline = "alarm_baseline"
+        case recovery
+    }
+}
+
+/// Who finished an interrupted run, when, and how.
+public struct RecoveryInfo: Sendable, Codable, Hashable {
+    /// `user@host (pid N)`.
+    public var by: String
+    public var startedAt: Date
+    public var endedAt: Date?
+    /// What the recovery found and did, for people.
+    public var note: String
+
+    public init(by: String, startedAt: Date, endedAt: Date? = nil, note: String) {
+        self.by = by
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case by, note
+        case startedAt = "started_at"
+        case endedAt = "ended_at"
     }
 }
 
@@ -129,6 +158,9 @@ public struct RunEvent: Sendable, Codable, Hashable {
         case stageFinished = "stage_finished"
         case onFailureStarted = "on_failure_started"
         case cancelRequested = "cancel_requested"
+        /// Something the engine did or waits for (alarm baseline, a wait for an alarm to clear, recovery).
+        case note
+        case recoveryStarted = "recovery_started"
         case runFinished = "run_finished"
     }
 

@@ -7,6 +7,11 @@ struct RunState {
     let runner: Runner
     let redactor: Redactor
     var record: RunRecord
+    /// Services for stages: the runner's, plus the alarm guard once taken.
+    var services: ServiceBag
+    /// True once a stage that changes the target has started.
+    var changed = false
+    var alarmGuard: AlarmGuard?
     private let started = ContinuousClock.now
     private var lastWrite: ContinuousClock.Instant?
     /// `run.json` is rewritten at most this often while stages run; `events.jsonl` has every change.
@@ -16,6 +21,7 @@ struct RunState {
         self.job = job
         self.runner = runner
         self.record = job.record
+        self.services = runner.services
         self.redactor = Redactor(environment: runner.environment)
     }
 
@@ -24,13 +30,30 @@ struct RunState {
         try save(force: true)
         try emit(RunEvent(.runStarted, run: record.id, message: "\(record.pipeline) at \(record.commit.shortSHA)"))
         var failure: FailureInfo?
+        let window = SafetyWindow(pipeline: job.pipeline, registry: runner.registry)
         for (index, step) in job.pipeline.stages.enumerated() {
             if let reason = job.control.cancelReason {
                 failure = failure ?? FailureInfo(stage: step.id, message: "run cancelled (\(reason)) before this stage")
                 markSkipped(from: index)
                 break
             }
-            let ok = try await runStep(step, index: index, failure: nil, cancellable: true)
+            if !changed, window.changesTarget(step), !record.dryRun {
+                if let problem = await takeAlarmBaseline() {
+                    failure = FailureInfo(stage: step.id, message: problem)
+                    record.stages[index].status = .failed
+                    record.stages[index].error = redactor.redact(problem)
+                    try emit(
+                        RunEvent(.stageFinished, run: record.id, stage: step.id, status: "failed", message: problem))
+                    markSkipped(from: index + 1)
+                    break
+                }
+                changed = true
+            }
+            let guarded = window.isGuarded(index) && !record.dryRun ? alarmGuard : nil
+            if window.opens(at: index), let alarmGuard {
+                alarmGuard.openWindow(label: step.uses == "canary-deploy" ? "the canary" : "stage \(step.id)")
+            }
+            let ok = try await runStep(step, index: index, failure: nil, cancellable: true, guarded: guarded)
             if !ok {
                 failure = FailureInfo(stage: step.id, message: record.stages[index].error ?? "failed")
                 markSkipped(from: index + 1)
@@ -49,14 +72,106 @@ struct RunState {
             return
         }
         try emit(RunEvent(.onFailureStarted, run: record.id, stage: failure.stage, message: failure.message))
+        let recovered = try await runOnFailure(failure, window: window)
+        record.status = recovered ? .rolledBack : .failed
+        try finish()
+    }
+
+    /// Runs the `on_failure` stages; those that change the target are skipped when nothing changed yet.
+    /// Returns whether every one that ran succeeded.
+    mutating func runOnFailure(_ failure: FailureInfo, window: SafetyWindow) async throws -> Bool {
         var allRecovered = true
         let offset = job.pipeline.stages.count
         for (i, step) in job.pipeline.onFailure.enumerated() {
-            let ok = try await runStep(step, index: offset + i, failure: failure, cancellable: false)
+            if !changed, window.changesTarget(step) {
+                record.stages[offset + i].status = .skipped
+                record.stages[offset + i].error = "nothing was changed before the failure: nothing to undo"
+                try emit(
+                    RunEvent(
+                        .stageFinished, run: record.id, stage: step.id, status: StageStatus.skipped.rawValue,
+                        message: record.stages[offset + i].error))
+                continue
+            }
+            let ok = try await runStep(step, index: offset + i, failure: failure, cancellable: false, guarded: nil)
             allRecovered = allRecovered && ok
         }
-        record.status = allRecovered ? .rolledBack : .failed
+        return allRecovered
+    }
+
+    /// Finishes a run whose process died: runs its `on_failure` stages with the inputs and outputs it
+    /// recorded, inside the same record.
+    mutating func recover(by: String) async throws {
+        let window = SafetyWindow(pipeline: job.pipeline, registry: runner.registry)
+        let offset = job.pipeline.stages.count
+        changed = job.pipeline.stages.enumerated().contains { i, step in
+            window.changesTarget(step) && ![.pending, .skipped].contains(record.stages[i].status)
+        }
+        let interrupted = record.stages.enumerated().first { i, stage in
+            i < offset && [.running, .cancelled].contains(stage.status)
+        }
+        let note =
+            changed
+            ? "the process that ran it (pid \(record.pid), \(record.startedBy)) died during stage '\(interrupted?.element.id ?? "?")'; running on_failure"
+            : "the process that ran it (pid \(record.pid)) died before the run changed anything"
+        record.recovery = RecoveryInfo(by: by, startedAt: Date(), note: note)
+        for i in record.stages.indices where i < offset && record.stages[i].status == .running {
+            record.stages[i].status = .cancelled
+            record.stages[i].error = "interrupted: the process died"
+        }
+        for i in offset..<record.stages.count {
+            record.stages[i] = StageRecord(id: record.stages[i].id, uses: record.stages[i].uses, phase: "on_failure")
+        }
+        record.status = .running
+        record.error = "stage '\(interrupted?.element.id ?? "?")' was interrupted: the process died; recovered by \(by)"
+        try save(force: true)
+        try emit(RunEvent(.recoveryStarted, run: record.id, message: note))
+        let failure = FailureInfo(
+            stage: interrupted?.element.id ?? job.pipeline.stages.first?.id ?? "", message: "interrupted: the process died")
+        let recovered = try await runOnFailure(failure, window: window)
+        record.status = recovered ? .rolledBack : .failed
+        record.recovery?.endedAt = Date()
         try finish()
+    }
+
+    /// Takes the alarm baseline before the first change; returns a problem that stops the run (nothing changed).
+    private mutating func takeAlarmBaseline() async -> String? {
+        guard let target = services.get(DeploymentTargetBox.self)?.target else { return nil }
+        let scope = ExpressionScope(
+            commit: record.commit, pipelineName: record.pipeline, runID: record.id, environment: runner.environment,
+            outputs: record.outputs, target: job.pipeline.target)
+        var specs: [AlarmWatchSpec] = []
+        for step in job.pipeline.stages {
+            guard let entry = runner.registry.resolve(step.uses) else { continue }
+            var inputs: [String: InputValue] = [:]
+            for (key, node) in step.with { if let value = try? node.evaluate(in: scope) { inputs[key] = value } }
+            do {
+                if let spec = try type(of: entry.make()).watchedAlarms(StageInputs(inputs)) { specs.append(spec) }
+            } catch {
+                return "\(step.id): \(Self.describe(error))"
+            }
+        }
+        guard !specs.isEmpty else { return nil }
+        let recorder = job.recorder
+        let observer = runner.observer
+        let runID = record.id
+        let current = record
+        do {
+            let taken = try await AlarmGuard.take(
+                target: target, specs: specs, clock: runner.clock,
+                note: { message in
+                    let event = RunEvent(.note, run: runID, message: message)
+                    try? recorder.append(event)
+                    observer?.event(event, record: current)
+                })
+            alarmGuard = taken
+            services.set(AlarmGuardBox(taken))
+            record.alarmBaseline = taken.entries
+            let summary = taken.entries.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
+            try? emit(RunEvent(.note, run: record.id, message: "alarm baseline: \(summary)"))
+            return nil
+        } catch {
+            return Self.describe(error)
+        }
     }
 
     mutating func finish() throws {
@@ -91,16 +206,20 @@ struct RunState {
     }
 
     /// Runs one step; returns whether it succeeded.
-    private mutating func runStep(_ step: Step, index: Int, failure: FailureInfo?, cancellable: Bool) async throws
-        -> Bool
-    {
+    private mutating func runStep(
+        _ step: Step, index: Int, failure: FailureInfo?, cancellable: Bool, guarded: AlarmGuard?
+    ) async throws -> Bool {
         let stageStart = ContinuousClock.now
         record.stages[index].status = .running
         record.stages[index].startedAt = Date()
         try save()
         try emit(RunEvent(.stageStarted, run: record.id, stage: step.id, message: step.uses))
 
-        let outcome = await attempt(step, failure: failure, cancellable: cancellable)
+        var outcome = await attempt(step, failure: failure, cancellable: cancellable, guarded: guarded)
+        if case .success = outcome, let guarded, let found = try? await guarded.check() {
+            // Fired while this stage ran, between two looks of the monitor.
+            outcome = .failure(.failed, found.message)
+        }
         let duration = (ContinuousClock.now - stageStart).milliseconds
         record.stages[index].endedAt = Date()
         record.stages[index].durationMs = duration
@@ -127,7 +246,9 @@ struct RunState {
         case failure(StageStatus, String)
     }
 
-    private func attempt(_ step: Step, failure: FailureInfo?, cancellable: Bool) async -> Outcome {
+    private func attempt(_ step: Step, failure: FailureInfo?, cancellable: Bool, guarded: AlarmGuard?) async
+        -> Outcome
+    {
         guard let entry = runner.registry.resolve(step.uses) else {
             return .failure(.failed, "unknown stage '\(step.uses)'")
         }
@@ -165,8 +286,21 @@ struct RunState {
             try await Self.run(stage, context, timeout: timeout, clock: clock)
         }
         job.control.setCurrent(task, cancellable: cancellable)
+        let monitor = guarded.map { alarmGuard in
+            Task { [control = job.control] in
+                while !Task.isCancelled {
+                    try await clock.sleep(for: alarmGuard.pollInterval, tolerance: nil)
+                    if let found = try? await alarmGuard.check() {
+                        control.fail(found.message)
+                        return
+                    }
+                }
+            }
+        }
         let result = await task.result
+        monitor?.cancel()
         job.control.setCurrent(nil, cancellable: cancellable)
+        if let message = job.control.takeFailure() { return .failure(.failed, message) }
         switch result {
         case .success(let outputs):
             return .success(
@@ -218,7 +352,7 @@ struct RunState {
             run: RunInfo(id: record.id, pipeline: record.pipeline, trigger: record.trigger), failure: failure,
             logger: logger, clock: runner.clock, source: job.source, artifacts: job.recorder.artifacts,
             history: runner.history, environment: runner.environment, isDryRun: record.dryRun,
-            services: runner.services)
+            services: services)
     }
 
     private static func run(_ stage: any Stage, _ context: StageContext, timeout: Duration?, clock: any Clock<Duration>)

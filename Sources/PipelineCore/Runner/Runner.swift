@@ -70,3 +70,20 @@ public protocol RunObserver: Sendable {
     /// A stage wrote a log line.
     func log(stage: String, line: String)
 }
+
+extension Runner {
+    /// Finishes a run whose process died: runs its `on_failure` stages, with the inputs and outputs it
+    /// recorded, inside the same record (`recovery` says who and when). `job.record` is the interrupted
+    /// record; returns it as it ends (`rolled_back`, or `failed` when an `on_failure` stage failed).
+    public func recover(_ job: Job, by: String) async -> RunRecord {
+        var state = RunState(job: job, runner: self)
+        do {
+            try await state.recover(by: by)
+        } catch {
+            state.record.status = .failed
+            state.record.error = state.redactor.redact("recording the recovery failed: \(error)")
+            try? state.finish()
+        }
+        return state.record
+    }
+}

@@ -29,11 +29,70 @@ public protocol Stage: Sendable {
     /// commit — and throws `StageFailure` for bad input. Every stage's preflight runs before the
     /// first stage does, so bad input stops the run (exit 2) before anything is changed.
     static func preflight(_ check: PreflightContext) throws
+
+    /// The alarms this step judges the deployment by, read from its inputs; nil when it watches none.
+    /// The engine baselines them before the run's first change and fails the run on any transition to
+    /// ALARM while new code takes traffic (see ``StageSafety``).
+    static func watchedAlarms(_ inputs: StageInputs) throws -> AlarmWatchSpec?
 }
 
 extension Stage {
     /// No checks beyond the declared inputs.
     public static func preflight(_ check: PreflightContext) throws {}
+    /// Watches no alarm.
+    public static func watchedAlarms(_ inputs: StageInputs) throws -> AlarmWatchSpec? { nil }
+}
+
+/// Which alarms a step watches, and how the engine treats them before and during the run.
+public struct AlarmWatchSpec: Sendable, Hashable {
+    /// Alarm names.
+    public var names: [String]
+    /// Every alarm whose name starts with this.
+    public var prefix: String?
+    /// How long the run waits, before changing anything, for an alarm found in ALARM to clear.
+    public var clearTimeout: Duration
+    /// How often the engine looks at the alarms.
+    public var pollInterval: Duration
+    /// Alarms already in ALARM at the baseline are ignored (no wait) until they leave ALARM.
+    public var ignoreAlreadyFiring: Bool
+
+    public init(
+        names: [String], prefix: String?, clearTimeout: Duration, pollInterval: Duration, ignoreAlreadyFiring: Bool
+    ) {
+        self.names = names
+        self.prefix = prefix
+        self.clearTimeout = clearTimeout
+        self.pollInterval = pollInterval
+        self.ignoreAlreadyFiring = ignoreAlreadyFiring
+    }
+}
+
+/// What a stage does to the deployment target, for the engine's safety rules.
+public struct StageSafety: Sendable, Hashable {
+    /// Where new code starts or stops taking traffic.
+    public enum Exposure: String, Sendable, Hashable {
+        /// New code starts taking traffic here (canary-deploy): alarm transitions fail the run from here on.
+        case opens
+        /// New code takes all traffic once this ends (promote): the alarm guard ends with it.
+        case closes
+    }
+
+    /// The stage changes the target (registers, deploys, scales, routes). The alarm baseline is taken
+    /// before the first such stage; after a failure before any of them, `on_failure` stages that change
+    /// the target are skipped (nothing to undo).
+    public var changesTarget: Bool
+    /// Its place in the window during which new code takes traffic.
+    public var exposure: Exposure?
+
+    public init(changesTarget: Bool, exposure: Exposure? = nil) {
+        self.changesTarget = changesTarget
+        self.exposure = exposure
+    }
+
+    /// Reads only (or does nothing to the target).
+    public static let readOnly = StageSafety(changesTarget: false)
+    /// Changes the target.
+    public static let changesTarget = StageSafety(changesTarget: true)
 }
 
 /// What a stage's preflight check sees.
@@ -70,12 +129,18 @@ public struct StageDescriptor: Sendable {
     public var inputs: [StageInputSpec]?
     /// The output keys it returns; empty when undeclared.
     public var outputs: [String]
+    /// What it does to the target.
+    public var safety: StageSafety
 
-    public init(name: String, summary: String, inputs: [StageInputSpec]? = [], outputs: [String] = []) {
+    public init(
+        name: String, summary: String, inputs: [StageInputSpec]? = [], outputs: [String] = [],
+        safety: StageSafety = .readOnly
+    ) {
         self.name = name
         self.summary = summary
         self.inputs = inputs
         self.outputs = outputs
+        self.safety = safety
     }
 }
 

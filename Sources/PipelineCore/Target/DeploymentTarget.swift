@@ -22,8 +22,13 @@ public protocol DeploymentTarget: Sendable {
     /// Updates a service.
     func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState
 
+    /// The tasks of a service: every running one and, with `includeStopped`, those stopped recently.
+    func tasks(service: String, includeStopped: Bool) async throws -> [TaskState]
+
     /// Alarms by names and/or a name prefix.
     func alarms(names: [String], prefix: String?) async throws -> [AlarmState]
+    /// State changes of those alarms at or after `since` (by the platform's clock), oldest first.
+    func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition]
 
     /// Where DNS aliases of this target point, resolved from a load balancer (ARN or name).
     func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget
@@ -86,10 +91,13 @@ public struct DeploymentState: Sendable, Hashable {
     public var desiredCount: Int
     public var runningCount: Int
     public var failedTasks: Int
+    /// When the platform started it.
+    public var createdAt: Date?
     public init(
         id: String, status: String, taskDefinition: String, rolloutState: String, rolloutStateReason: String,
-        desiredCount: Int, runningCount: Int, failedTasks: Int
+        desiredCount: Int, runningCount: Int, failedTasks: Int, createdAt: Date? = nil
     ) {
+        self.createdAt = createdAt
         self.id = id
         self.status = status
         self.taskDefinition = taskDefinition
@@ -107,6 +115,8 @@ public struct ServiceUpdate: Sendable, Hashable {
     public var desiredCount: Int?
     public var maximumPercent: Int?
     public var minimumHealthyPercent: Int?
+    /// Start a new deployment even when the task definition does not change (fresh tasks).
+    public var forceNewDeployment = false
     public var circuitBreaker: (enable: Bool, rollback: Bool)? {
         get { circuitBreakerEnable.map { ($0, circuitBreakerRollback) } }
         set {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Wraps a target for `--dry-run`: reads pass through, every change is refused and counted.
 public struct ReadOnlyTarget: DeploymentTarget {
     let base: any DeploymentTarget
@@ -25,8 +27,14 @@ public struct ReadOnlyTarget: DeploymentTarget {
     public func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState {
         throw refuse("update service \(name)")
     }
+    public func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] {
+        try await base.tasks(service: service, includeStopped: includeStopped)
+    }
     public func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {
         try await base.alarms(names: names, prefix: prefix)
+    }
+    public func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition] {
+        try await base.alarmHistory(names: names, prefix: prefix, since: since)
     }
     public func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget {
         try await base.loadBalancerAlias(nameOrARN)

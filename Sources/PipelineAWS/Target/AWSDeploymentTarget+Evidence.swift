@@ -1,0 +1,122 @@
+import Foundation
+import PipelineCore
+import Synchronization
+
+/// Which task definitions have a container health check, looked up once per revision.
+final class HealthCheckCache: Sendable {
+    private let known = Mutex<[String: Bool]>([:])
+
+    func hasHealthCheck(_ arn: String, ecs: ECS) async throws -> Bool {
+        if let value = known.withLock({ $0[arn] }) { return value }
+        let containers = try await ecs.describeTaskDefinition(arn)?.0.document["containerDefinitions"]?.arrayValue ?? []
+        let value = containers.contains { $0["healthCheck"] != nil && $0["healthCheck"] != .null }
+        known.withLock { $0[arn] = value }
+        return value
+    }
+}
+
+extension AWSDeploymentTarget {
+    /// Running (and, with `includeStopped`, recently stopped) tasks of a service from ListTasks and
+    /// DescribeTasks, with container health and the target health of every target group of the service.
+    public func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] {
+        guard let svc = try await ecs.describeService(cluster: cluster, service: service) else { return [] }
+        var arns = try await ecs.listTasks(cluster: cluster, serviceName: service, desiredStatus: "RUNNING")
+        if includeStopped {
+            arns += try await ecs.listTasks(cluster: cluster, serviceName: service, desiredStatus: "STOPPED")
+        }
+        guard !arns.isEmpty else { return [] }
+        let tasks = try await ecs.describeTasks(cluster: cluster, tasks: Array(Set(arns)))
+        var targets: [(group: String, health: [ELBv2.TargetHealth])] = []
+        for group in Set((svc.loadBalancers ?? []).compactMap(\.targetGroupArn)).sorted() {
+            targets.append((group, try await elb.describeTargetHealth(targetGroupArn: group)))
+        }
+        var out: [TaskState] = []
+        for task in tasks {
+            let stopped = task.lastStatus == "STOPPED" || task.lastStatus == "DEPROVISIONING"
+            let running = task.lastStatus == "RUNNING" && task.desiredStatus != "STOPPED"
+            var containerHealthy: Bool?
+            if let td = task.taskDefinitionArn, try await healthChecks.hasHealthCheck(td, ecs: ecs) {
+                containerHealthy = task.healthStatus == "HEALTHY"
+            }
+            let ip = task.attachments?.flatMap { $0.details ?? [] }.first { $0.name == "privateIPv4Address" }?.value
+            let hostPorts = Set(task.containers?.flatMap { $0.networkBindings ?? [] }.compactMap(\.hostPort) ?? [])
+            let health: [TargetHealthState] =
+                stopped
+                ? []
+                : targets.map { group in
+                    let match = group.health.first { t in
+                        if let ip { return t.id == ip }
+                        return t.port.map { hostPorts.contains($0) } ?? false
+                    }
+                    return TargetHealthState(
+                        targetGroup: group.group, state: match?.state ?? "unregistered", reason: match?.reason)
+                }
+            out.append(
+                TaskState(
+                    id: task.taskArn, deploymentID: task.startedBy ?? "", taskDefinition: task.taskDefinitionArn ?? "",
+                    running: running, stopped: stopped, containerHealthy: containerHealthy, targets: health,
+                    stoppedReason: stopped ? Self.stopDescription(task) : nil, failed: stopped && Self.failed(task)))
+        }
+        return out
+    }
+
+    /// The stop reason with each container's exit code and reason.
+    static func stopDescription(_ task: ECS.Task) -> String {
+        var text = task.stoppedReason ?? "no reason given"
+        if let code = task.stopCode { text += " (\(code))" }
+        for c in task.containers ?? [] where c.exitCode != nil || c.reason != nil {
+            text += "; container \(c.name ?? "?")"
+            if let exit = c.exitCode { text += " exited \(exit)" }
+            if let reason = c.reason { text += ": \(reason)" }
+        }
+        return text
+    }
+
+    /// A task that stopped because it failed, not because the scheduler scaled in or replaced it.
+    static func failed(_ task: ECS.Task) -> Bool {
+        if ["TaskFailedToStart", "EssentialContainerExited"].contains(task.stopCode ?? "") { return true }
+        let reason = (task.stoppedReason ?? "").lowercased()
+        return reason.contains("health check") || reason.contains("cannotpull") || reason.contains("failed")
+    }
+
+    public func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition] {
+        var all = names
+        if let prefix { all += try await cloudWatch.describeAlarms(prefix: prefix).map(\.AlarmName) }
+        var out: [AlarmTransition] = []
+        for name in Array(Set(all)).sorted() {
+            for item in try await cloudWatch.describeAlarmHistory(name: name, start: since) {
+                guard item.HistoryItemType == nil || item.HistoryItemType == "StateUpdate",
+                    let transition = Self.transition(item)
+                else { continue }
+                out.append(transition)
+            }
+        }
+        return out.sorted { $0.at < $1.at }
+    }
+
+    /// Reads a `StateUpdate` item's HistoryData; falls back on its summary ("Alarm updated from OK to ALARM").
+    static func transition(_ item: CloudWatch.AlarmHistoryItem) -> AlarmTransition? {
+        struct State: Decodable {
+            var stateValue: String?
+            var stateReason: String?
+        }
+        struct Data: Decodable {
+            var oldState: State?
+            var newState: State?
+        }
+        if let text = item.HistoryData, let data = try? JSONDecoder().decode(Data.self, from: Foundation.Data(text.utf8)),
+            let to = data.newState?.stateValue
+        {
+            return AlarmTransition(
+                alarm: item.AlarmName, at: item.Timestamp, from: data.oldState?.stateValue ?? "?", to: to,
+                reason: data.newState?.stateReason ?? item.HistorySummary ?? "")
+        }
+        let words = (item.HistorySummary ?? "").split(separator: " ")
+        guard let i = words.firstIndex(of: "to"), i + 1 < words.count, let f = words.firstIndex(of: "from"),
+            f + 1 < words.count
+        else { return nil }
+        return AlarmTransition(
+            alarm: item.AlarmName, at: item.Timestamp, from: String(words[f + 1]), to: String(words[i + 1]),
+            reason: item.HistorySummary ?? "")
+    }
+}
