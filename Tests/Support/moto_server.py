@@ -1,13 +1,11 @@
 #!/usr/bin/env python3
 """moto's server, in-process, for the tests — with ECS deployments that move by themselves.
 
-moto never advances an ECS deployment: UpdateService adds none and rolloutState stays put. This
-server patches moto's ECS backend so that, as on ECS:
-  * UpdateService with a new task definition (or forceNewDeployment) starts a new PRIMARY deployment
-    IN_PROGRESS; the previous one becomes ACTIVE (draining);
-  * after ROLLOUT seconds (env PIPELINE_TEST_ECS_ROLLOUT_SECONDS, default 1) the PRIMARY deployment is
-    COMPLETED and the old ones are gone — or FAILED when an image of its task definition contains
-    "broken" (the circuit breaker's reason), and the service keeps running the previous revision.
+moto never advances an ECS deployment, runs no task for a service and has no alarm history. This
+server patches moto so that, as on ECS (see patch_ecs and patch_cloudwatch for the rules): deployments
+move IN_PROGRESS → COMPLETED/FAILED after ROLLOUT seconds (env PIPELINE_TEST_ECS_ROLLOUT_SECONDS,
+default 1), services run tasks (ListTasks, DescribeTasks) that fail for a "broken" image and stay
+unhealthy for an "unhealthy" one, target health follows task health, and DescribeAlarmHistory answers.
 
 Prints one JSON line {"port": N, ...} when ready. With --auth, creates an IAM user, switches moto's
 signature checking on, and prints the user's keys too. Dies with its parent process.
@@ -46,25 +44,64 @@ def die_with_parent():
     threading.Thread(target=watch, daemon=True).start()
 
 
+class SimTask(dict):
+    """A task of a service as DescribeTasks returns it (a dict the serializer reads by key)."""
+
+    @property
+    def task_arn(self):
+        return self["taskArn"]
+
+
 def patch_ecs():
+    """ECS services whose deployments and tasks move by themselves, as on ECS.
+
+    * UpdateService with a new task definition (or forceNewDeployment) starts a new PRIMARY deployment
+      IN_PROGRESS; the previous one becomes ACTIVE. After ROLLOUT seconds its tasks start:
+      - an image containing "broken" cannot start: the tasks stop at once (stopCode TaskFailedToStart,
+        CannotPullContainerError), failedTasks counts them, the deployment is FAILED (circuit breaker)
+        and the service goes back to the revision it ran before;
+      - an image containing "unhealthy" starts tasks whose targets stay unhealthy
+        (Target.ResponseCodeMismatch) and whose container health is UNHEALTHY: the deployment never
+        completes;
+      - otherwise the tasks run HEALTHY, the deployment is COMPLETED, the old deployments' tasks stop
+        (ServiceSchedulerInitiated) and the old deployments are gone.
+    * A desired-count change on a COMPLETED deployment starts or stops tasks of that deployment, with
+      the same rules (so scaling a broken revision up fails tasks, it does not count them as running).
+    * ListTasks (by serviceName, desiredStatus, startedBy) and DescribeTasks return these tasks, and
+      DescribeTargetHealth of a service's target group lists its running tasks by IP: target health
+      follows task health.
+    """
     from moto.ecs import models
+    from moto.ecs import responses as ecs_responses
     from moto.core.utils import utcnow
 
     backend_cls = models.EC2ContainerServiceBackend
     rollout = float(os.environ.get("PIPELINE_TEST_ECS_ROLLOUT_SECONDS", "1"))
     lock = threading.RLock()
     started = {}  # deployment id -> start time
+    sim_tasks = {}  # service arn -> [SimTask]
+    counter = [0]
 
-    def broken(backend, task_definition_arn):
+    def images(backend, task_definition_arn):
         try:
             td = backend.describe_task_definition(task_definition_arn)
         except Exception:
-            return False
-        return any("broken" in (c.get("image") or "") for c in td.container_definitions)
+            return []
+        return [c.get("image") or "" for c in td.container_definitions]
+
+    def kind(backend, task_definition_arn):
+        imgs = images(backend, task_definition_arn)
+        if any("broken" in i for i in imgs):
+            return "broken"
+        if any("unhealthy" in i for i in imgs):
+            return "unhealthy"
+        return "good"
 
     def new_deployment(service):
-        dep_id = "ecs-svc/%d" % int(time.time() * 1e6)
+        counter[0] += 1
+        dep_id = "ecs-svc/%d%04d" % (int(time.time() * 1e6), counter[0])
         now = utcnow()
+        started[dep_id] = time.time()
         return {
             "createdAt": now, "updatedAt": now, "desiredCount": service.desired_count, "failedTasks": 0,
             "id": dep_id, "launchType": service.launch_type, "pendingCount": service.desired_count,
@@ -72,7 +109,49 @@ def patch_ecs():
             "rolloutStateReason": "ECS deployment %s in progress." % dep_id,
             "status": "PRIMARY", "taskDefinition": service.task_definition,
         }
-        started[dep_id] = time.time()
+
+    def start_task(backend, service, dep, how):
+        counter[0] += 1
+        task_id = "%032x" % (int(time.time() * 1e6) * 10000 + counter[0])
+        cluster = service.cluster_arn.split("/")[-1]
+        region = service.cluster_arn.split(":")[3]
+        account = service.cluster_arn.split(":")[4]
+        arn = "arn:aws:ecs:%s:%s:task/%s/%s" % (region, account, cluster, task_id)
+        ip = "10.0.%d.%d" % ((counter[0] // 250) % 250, counter[0] % 250 + 2)
+        now = utcnow()
+        task = SimTask({
+            "taskArn": arn, "clusterArn": service.cluster_arn, "taskDefinitionArn": dep["taskDefinition"],
+            "startedBy": dep["id"], "group": "service:" + service.name, "launchType": service.launch_type,
+            "createdAt": now, "desiredStatus": "RUNNING", "lastStatus": "RUNNING", "healthStatus": "HEALTHY",
+            "containers": [{"name": "app", "lastStatus": "RUNNING", "healthStatus": "HEALTHY",
+                            "taskArn": arn, "networkBindings": []}],
+            "attachments": [{"id": task_id[:8], "type": "ElasticNetworkInterface", "status": "ATTACHED",
+                             "details": [{"name": "privateIPv4Address", "value": ip}]}],
+            "startedAt": now,
+        })
+        if how == "broken":
+            image = (images(backend, dep["taskDefinition"]) or ["?"])[0]
+            reason = ("CannotPullContainerError: pull image manifest has been retried 1 time(s): "
+                      "failed to resolve ref %s: not found" % image)
+            task.update({"desiredStatus": "STOPPED", "lastStatus": "STOPPED", "healthStatus": "UNKNOWN",
+                         "stopCode": "TaskFailedToStart", "stoppedReason": reason, "stoppedAt": now})
+            task["containers"][0].update({"lastStatus": "STOPPED", "healthStatus": "UNKNOWN", "reason": reason})
+            dep["failedTasks"] = dep.get("failedTasks", 0) + 1
+        elif how == "unhealthy":
+            task["healthStatus"] = "UNHEALTHY"
+            task["containers"][0]["healthStatus"] = "UNHEALTHY"
+        sim_tasks.setdefault(service.arn, []).append(task)
+        return task
+
+    def stop(task, reason, code="ServiceSchedulerInitiated"):
+        now = utcnow()
+        task.update({"desiredStatus": "STOPPED", "lastStatus": "STOPPED", "stopCode": code,
+                     "stoppedReason": reason, "stoppedAt": now})
+        task["containers"][0].update({"lastStatus": "STOPPED", "exitCode": 0})
+
+    def running(service, dep_id=None):
+        return [t for t in sim_tasks.get(service.arn, [])
+                if t["lastStatus"] == "RUNNING" and (dep_id is None or t["startedBy"] == dep_id)]
 
     original_create = backend_cls.create_service
 
@@ -101,33 +180,55 @@ def patch_ecs():
             for dep in service.deployments:
                 if dep["status"] == "PRIMARY":
                     dep["desiredCount"] = service.desired_count
+            advance(self, service)
             return service
+
+    def reconcile(self, service, dep):
+        """Brings a COMPLETED deployment's running tasks to its desired count."""
+        mine = running(service, dep["id"])
+        how = kind(self, dep["taskDefinition"])
+        for task in mine[dep["desiredCount"]:]:
+            stop(task, "Scaling activity initiated by (deployment %s)" % dep["id"])
+        for _ in range(dep["desiredCount"] - len(mine)):
+            start_task(self, service, dep, how)
 
     def advance(self, service):
         previous = [d for d in service.deployments if d["status"] == "ACTIVE"]
+        for dep in list(service.deployments):
+            if dep["status"] != "PRIMARY":
+                continue
+            if dep["rolloutState"] == "COMPLETED":
+                reconcile(self, service, dep)
+            elif dep["rolloutState"] == "IN_PROGRESS" and time.time() - started.get(dep["id"], 0) >= rollout:
+                how = kind(self, dep["taskDefinition"])
+                dep["updatedAt"] = utcnow()
+                if how == "broken":
+                    for _ in range(dep["desiredCount"] or 1):
+                        start_task(self, service, dep, how)
+                    dep["rolloutState"] = "FAILED"
+                    dep["rolloutStateReason"] = (
+                        "ECS deployment circuit breaker: tasks failed to start.")
+                    if previous:
+                        # The service keeps running what it ran before.
+                        service.task_definition = previous[0]["taskDefinition"]
+                elif how == "unhealthy":
+                    for _ in range(dep["desiredCount"] - len(running(service, dep["id"]))):
+                        start_task(self, service, dep, how)
+                else:
+                    for _ in range(dep["desiredCount"] - len(running(service, dep["id"]))):
+                        start_task(self, service, dep, how)
+                    for task in running(service):
+                        if task["startedBy"] != dep["id"]:
+                            stop(task, "Scaling activity initiated by (deployment %s)" % dep["id"])
+                    dep["rolloutState"] = "COMPLETED"
+                    dep["rolloutStateReason"] = "ECS deployment %s completed." % dep["id"]
+                    service.deployments = [dep]
         for dep in service.deployments:
-            if dep["status"] != "PRIMARY" or dep["rolloutState"] != "IN_PROGRESS":
-                continue
-            if time.time() - started.get(dep["id"], 0) < rollout:
-                continue
-            dep["updatedAt"] = utcnow()
-            if broken(self, dep["taskDefinition"]):
-                dep["rolloutState"] = "FAILED"
-                dep["rolloutStateReason"] = (
-                    "ECS deployment circuit breaker: tasks failed to start (image marked broken).")
-                dep["failedTasks"] = dep["desiredCount"] or 1
-                dep["runningCount"] = 0
-                if previous:
-                    # The service keeps running what it ran before.
-                    service.task_definition = previous[0]["taskDefinition"]
-            else:
-                dep["rolloutState"] = "COMPLETED"
-                dep["rolloutStateReason"] = "ECS deployment %s completed." % dep["id"]
-                dep["runningCount"] = dep["desiredCount"]
-                dep["pendingCount"] = 0
-                service.deployments = [dep]
-                service.running_count = dep["desiredCount"]
-                service.pending_count = 0
+            dep["runningCount"] = len(running(service, dep["id"]))
+            dep["pendingCount"] = max(0, dep["desiredCount"] - dep["runningCount"]) \
+                if dep["rolloutState"] == "IN_PROGRESS" else 0
+        service.running_count = len(running(service))
+        service.pending_count = sum(d["pendingCount"] for d in service.deployments)
 
     original_describe = backend_cls.describe_services
 
@@ -142,9 +243,138 @@ def patch_ecs():
                 advance(self, service)
             return result
 
+    original_list_tasks = backend_cls.list_tasks
+
+    def list_tasks(self, cluster_str=None, container_instance=None, family=None, started_by=None,
+                   service_name=None, desiredStatus=None):
+        with lock:
+            out = list(original_list_tasks(self, cluster_str, container_instance, family, started_by, None,
+                                           desiredStatus))
+            cluster = (cluster_str or "default").split("/")[-1]
+            for tasks in sim_tasks.values():
+                for task in tasks:
+                    if task["clusterArn"].split("/")[-1] != cluster:
+                        continue
+                    if service_name and task["group"] != "service:" + service_name.split("/")[-1]:
+                        continue
+                    if desiredStatus and task["desiredStatus"] != desiredStatus:
+                        continue
+                    if started_by and task["startedBy"] != started_by:
+                        continue
+                    out.append(task)
+            return out
+
+    original_describe_tasks = backend_cls.describe_tasks
+
+    def describe_tasks(self, cluster_str, tasks):
+        with lock:
+            wanted = set(tasks)
+            out = [t for ts in sim_tasks.values() for t in ts
+                   if t["taskArn"] in wanted or t["taskArn"].split("/")[-1] in wanted]
+            rest = [t for t in tasks if t not in {x["taskArn"] for x in out}
+                    and t not in {x["taskArn"].split("/")[-1] for x in out}]
+            if rest:
+                out += original_describe_tasks(self, cluster_str, rest)
+            return out
+
     backend_cls.create_service = create_service
     backend_cls.update_service = update_service
     backend_cls.describe_services = describe_services
+    backend_cls.list_tasks = list_tasks
+    backend_cls.describe_tasks = describe_tasks
+
+    from moto.elbv2 import models as elb_models
+
+    elb_cls = elb_models.ELBv2Backend
+    original_target_health = elb_cls.describe_target_health
+
+    def describe_target_health(self, target_group_arn, targets):
+        out = list(original_target_health(self, target_group_arn, targets))
+        with lock:
+            from moto.ecs.models import ecs_backends
+            for account in list(ecs_backends.keys()):
+                for region in list(ecs_backends[account].keys()):
+                    ecs = ecs_backends[account][region]
+                    for service in list(ecs.services.values()):
+                        lbs = [lb for lb in (service.load_balancers or [])
+                               if lb.get("targetGroupArn") == target_group_arn]
+                        if not lbs:
+                            continue
+                        port = str(lbs[0].get("containerPort") or 80)
+                        for task in running(service):
+                            ip = task["attachments"][0]["details"][0]["value"]
+                            if task["healthStatus"] == "UNHEALTHY":
+                                out.append(elb_models.FakeHealthStatus(
+                                    ip, port, port, "unhealthy", "Target.ResponseCodeMismatch",
+                                    "Health checks failed with these codes: [500]"))
+                            else:
+                                out.append(elb_models.FakeHealthStatus(ip, port, port, "healthy"))
+        return out
+
+    elb_cls.describe_target_health = describe_target_health
+
+
+def patch_cloudwatch():
+    """DescribeAlarmHistory (which moto lacks), from the API reference: StateUpdate items, one per change
+    of an alarm's state, with HistoryData {"oldState": {...}, "newState": {...}}, filtered by AlarmName,
+    HistoryItemType, StartDate and EndDate, ordered by ScanBy (TimestampDescending by default)."""
+    from moto.cloudwatch import models as cw_models
+    from moto.cloudwatch import responses as cw_responses
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+
+    original_update_state = cw_models.Alarm.update_state
+
+    def update_state(self, reason, reason_data, state_value):
+        old = self.state_value
+        old_reason = self.state_reason
+        original_update_state(self, reason, reason_data, state_value)
+        if old != state_value:
+            if not hasattr(self, "state_history"):
+                self.state_history = []
+            self.state_history.append({
+                "AlarmName": self.name, "AlarmType": "MetricAlarm", "Timestamp": self.state_updated_timestamp,
+                "HistoryItemType": "StateUpdate",
+                "HistorySummary": "Alarm updated from %s to %s" % (old, state_value),
+                "HistoryData": json.dumps({
+                    "version": "1.0",
+                    "oldState": {"stateValue": old, "stateReason": old_reason},
+                    "newState": {"stateValue": state_value, "stateReason": reason},
+                }),
+            })
+
+    cw_models.Alarm.update_state = update_state
+
+    def describe_alarm_history(self):
+        name = self._get_param("AlarmName")
+        item_type = self._get_param("HistoryItemType")
+        start = self._get_param("StartDate")
+        end = self._get_param("EndDate")
+        scan = self._get_param("ScanBy") or "TimestampDescending"
+        items = []
+        for alarm in self.cloudwatch_backend.alarms.values():
+            if name and alarm.name != name:
+                continue
+            items += getattr(alarm, "state_history", [])
+        if item_type and item_type != "StateUpdate":
+            items = []
+
+        def stamp(value):
+            if value is None or hasattr(value, "timestamp"):
+                return value.timestamp() if value is not None else None
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                from dateutil import parser
+                return parser.isoparse(str(value)).timestamp()
+        lo, hi = stamp(start), stamp(end)
+        items = [i for i in items if (lo is None or i["Timestamp"].timestamp() >= lo)
+                 and (hi is None or i["Timestamp"].timestamp() <= hi)]
+        items.sort(key=lambda i: i["Timestamp"], reverse=(scan != "TimestampAscending"))
+        return ActionResult({"AlarmHistoryItems": items})
+
+    cw_responses.CloudWatchResponse.describe_alarm_history = describe_alarm_history
+    _ = utcnow
 
 
 def enable_auth(endpoint):
@@ -173,6 +403,7 @@ def main():
     die_with_parent()
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
     patch_ecs()
+    patch_cloudwatch()
     from moto.server import ThreadedMotoServer
 
     import logging
