@@ -17,7 +17,7 @@ public struct PipelineCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, WatchCommand.self, RunsCommand.self, ShowCommand.self, LogsCommand.self,
             ValidateCommand.self,
-            StagesCommand.self, AgentCommand.self,
+            StagesCommand.self, AgentCommand.self, RecoverCommand.self,
         ]
     )
 
@@ -31,6 +31,9 @@ public struct PipelineCommand: AsyncParsableCommand {
 
     /// Parses and runs, mapping every failure to the documented exit codes.
     static func runMain(_ arguments: [String]) async {
+        // A closed stdout (`pipeline run web | head -1`) must never stop a deployment half-way:
+        // writes fail with EPIPE instead, and the run goes on.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -35,6 +35,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print the run record as one JSON document, and nothing else, on stdout.")
     var json = false
 
+    @Flag(help: "Deploy a quarantined commit (one whose earlier run rolled back) anyway.")
+    var force = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let registry = StageCatalog.registry(stateDirectory: state.stateDir)
@@ -42,8 +45,20 @@ struct RunCommand: AsyncParsableCommand {
         let loader = PipelineLoader(registry: registry, environment: environment)
         let definition = try loader.load(named: source.pipelineRef, from: source.tree)
         let mode: ProgressRenderer.Mode = json ? .silent : (Terminal.stdoutIsTerminal ? .terminal : .plain)
+        let store = try state.openStore()
+        if !dryRun, let mark = store.quarantined(pipeline: definition.name, sha: source.commit.sha) {
+            if !force {
+                throw PipelineError(
+                    .invalidInput,
+                    "commit \(source.commit.shortSHA) is quarantined: run \(mark.runID) rolled it back (\(mark.reason)). Deploy it anyway with `pipeline run \(pipeline) --commit \(source.commit.sha) --force`"
+                )
+            }
+            if mode != .silent {
+                Terminal.note("deploying quarantined commit \(source.commit.shortSHA) (--force; \(mark.runID) rolled it back)")
+            }
+        }
         let executor = RunExecutor(
-            registry: registry, environment: environment, store: try state.openStore(), mode: mode, dryRun: dryRun,
+            registry: registry, environment: environment, store: store, mode: mode, dryRun: dryRun,
             wait: !noWait)
         let control = RunControl()
         let signals = Mutex<SignalTrap?>(nil)

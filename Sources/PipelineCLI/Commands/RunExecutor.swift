@@ -1,9 +1,11 @@
 import Foundation
 import PipelineAWS
 import PipelineCore
+import PipelineGit
 import PipelineStore
 
-/// Runs one pipeline at one commit: preflight, target, lock, record, runner. Shared by `run` and `watch`.
+/// Runs one pipeline at one commit: preflight, target, lock, recovery of an abandoned run, record,
+/// runner, quarantine. Shared by `run`, `watch` and `recover`.
 struct RunExecutor {
     var registry: StageRegistry
     var environment: [String: String]
@@ -12,6 +14,12 @@ struct RunExecutor {
     var dryRun = false
     var wait = true
 
+    private var quiet: Bool { mode == .silent }
+
+    private func note(_ message: String) {
+        if mode != .silent { Terminal.note(message) }
+    }
+
     /// Checks, locks the target and runs. `control` lets the caller cancel; `onStart` sees the run's recorder.
     func execute(
         _ pipeline: Pipeline, source: any SourceTree, commit: CommitInfo, repository: String?, trigger: String,
@@ -19,7 +27,7 @@ struct RunExecutor {
     ) async throws -> RunRecord {
         try Preflight.check(pipeline, registry: registry, source: source, commit: commit, environment: environment)
         var services = ServiceBag()
-        let quietNotes = mode == .silent
+        let quietNotes = quiet
         if let target = try await TargetFactory.make(
             for: pipeline, environment: environment, source: source, stateRoot: store.root, configure: !dryRun,
             note: { message in if !quietNotes { Terminal.note(message) } })
@@ -28,21 +36,108 @@ struct RunExecutor {
             services.set(DeploymentTargetBox(dryRun ? ReadOnlyTarget(target) : target))
         }
         let progress = ProgressRenderer(mode: mode, showLogs: dryRun)
-        let quiet = mode == .silent
         let lock = try await TargetLock.acquire(
             store, key: pipeline.target.lockKey, holder: "\(pipeline.name) (pid \(getpid()))", wait: wait,
-            onWait: { message in if !quiet { Terminal.note(message) } })
+            onWait: { message in if !quietNotes { Terminal.note(message) } })
         defer { _ = lock }
+        if let abandoned = lock.abandonedRun {
+            if dryRun {
+                note("run \(abandoned) on this target was interrupted and is not recovered yet (`pipeline recover`)")
+            } else {
+                _ = try await recover(abandoned, holding: lock)
+            }
+        }
         let (recorder, record) = try store.createRun(
             pipeline: pipeline, trigger: trigger, commit: commit, repository: repository, dryRun: dryRun)
+        if !dryRun {
+            try store.savePipelineSource(try source.readText(pipeline.file), runID: record.id)
+            try lock.markActive(record.id)
+        }
         onStart(recorder)
         let runner = Runner(
             registry: registry, environment: environment, history: StoreHistory(store: store), services: services,
             observer: progress)
         progress.start()
         defer { progress.stop() }
-        return await runner.run(
+        let final = await runner.run(
             Runner.Job(pipeline: pipeline, record: record, source: source, recorder: recorder, control: control))
+        if !dryRun {
+            lock.clearActive()
+            quarantineIfFailed(final)
+        }
+        return final
+    }
+
+    /// A run whose deployment failed (not one that was cancelled or interrupted, nor one that stopped
+    /// before changing anything) quarantines its commit.
+    func quarantineIfFailed(_ record: RunRecord) {
+        guard [.rolledBack, .failed].contains(record.status), record.commit.sha != CommitInfo.workingTree.sha,
+            let failed = record.stages.first(where: {
+                $0.phase == "main" && [.failed, .timedOut].contains($0.status) && $0.startedAt != nil
+            }),
+            record.stages.contains(where: {
+                $0.phase == "main" && $0.startedAt != nil
+                    && registry.resolve($0.uses)?.descriptor.safety.changesTarget == true
+            })
+        else { return }
+        let mark = QuarantineMark(
+            pipeline: record.pipeline, sha: record.commit.sha, runID: record.id,
+            reason: "stage '\(failed.id)' \(failed.status.rawValue): \(failed.error ?? "")", at: Date())
+        do {
+            try store.quarantine(mark)
+            note("commit \(record.commit.shortSHA) is quarantined: `watch` will not deploy it again on its own")
+        } catch {
+            note("could not quarantine \(record.commit.shortSHA): \(error)")
+        }
+    }
+
+    /// Finishes a run whose process died, while holding its target's lock: runs its `on_failure` stages
+    /// with what it recorded, inside its record. Returns nil when the run had already ended.
+    func recover(_ runID: String, holding lock: TargetLock) async throws -> RunRecord? {
+        let (recorder, record) = try store.openForRecovery(runID: runID)
+        guard record.status == .interrupted || record.status == .running else {
+            lock.clearActive()
+            return nil
+        }
+        guard let text = try store.pipelineSource(runID: runID) else {
+            throw PipelineError(.corruptRecord, "run \(runID) kept no pipeline.yml: it cannot be recovered here")
+        }
+        let pipeline = try PipelineLoader(registry: registry, environment: environment)
+            .load(text: text, file: record.pipelineFile)
+        let source =
+            Self.repositoryTree(record)
+            ?? MemorySourceTree(files: [record.pipelineFile: Data(text.utf8)], description: "\(runID)'s pipeline.yml")
+        var services = ServiceBag()
+        let quietNotes = quiet
+        if let target = try await TargetFactory.make(
+            for: pipeline, environment: environment, source: source, stateRoot: store.root,
+            note: { message in if !quietNotes { Terminal.note(message) } })
+        {
+            services.set(DeploymentTargetBox(target))
+        }
+        note("\(runID) was interrupted (its process died): recovering it by running its on_failure stages")
+        let runner = Runner(
+            registry: registry, environment: environment, history: StoreHistory(store: store), services: services,
+            observer: ProgressRenderer(mode: mode == .silent ? .silent : .plain, showLogs: false))
+        let final = await runner.recover(
+            Runner.Job(pipeline: pipeline, record: record, source: source, recorder: recorder), by: Self.who)
+        lock.clearActive()
+        note("\(runID) recovered: \(final.status.rawValue)")
+        return final
+    }
+
+    /// `user@host (pid N)`.
+    static var who: String {
+        let user = ProcessInfo.processInfo.environment["USER"] ?? "user"
+        return "\(user)@\(ProcessInfo.processInfo.hostName) (pid \(getpid()))"
+    }
+
+    /// The run's commit from its repository, when this machine has it.
+    static func repositoryTree(_ record: RunRecord) -> (any SourceTree)? {
+        guard let path = record.repository, record.commit.sha != CommitInfo.workingTree.sha, GitRepository.exists(at: path),
+            let repository = try? GitRepository.open(path), (try? repository.commit(record.commit.sha)) != nil
+        else { return nil }
+        return GitSourceTree(repository: repository, sha: record.commit.sha)
     }
 
     /// Records a run that will not execute (`superseded`, `rejected`) with the reason.
@@ -60,5 +155,20 @@ struct RunExecutor {
         try recorder.write(final)
         try recorder.append(RunEvent(.runFinished, run: final.id, status: status.rawValue, message: reason))
         return final
+    }
+
+    /// Recovers every run whose process died and whose target is free now; returns what was recovered.
+    func recoverAbandoned() async -> [RunRecord] {
+        var out: [RunRecord] = []
+        for (key, runID) in TargetLock.markers(store) {
+            guard let lock = try? TargetLock.tryAcquire(store, key: key, holder: "recovery of \(runID) (pid \(getpid()))")
+            else { continue }
+            do {
+                if let record = try await recover(runID, holding: lock) { out.append(record) }
+            } catch {
+                note("cannot recover \(runID): \(error)")
+            }
+        }
+        return out
     }
 }

@@ -48,19 +48,38 @@ final class Watcher: Service, Sendable {
         Terminal.write("\(Terminal.timestamp()) watch: \(message)\n")
     }
 
+    /// How often watch looks for runs whose process died (their targets are recovered at once).
+    static let recoveryInterval: Duration = .seconds(5)
+
     func run() async throws {
         log("watching \(source)\(branchFilters.isEmpty ? "" : " (branches \(branchFilters.joined(separator: ", ")))")")
         await withGracefulShutdownHandler {
-            while !stopping.withLock({ $0 }) {
-                do { try await cycle() } catch { log("error: \(error)") }
-                if stopping.withLock({ $0 }) { break }
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.poll) }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.recoveryLoop() }
+                while !stopping.withLock({ $0 }) {
+                    do { try await cycle() } catch { log("error: \(error)") }
+                    if stopping.withLock({ $0 }) { break }
+                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.poll) }
+                }
+                group.cancelAll()
             }
         } onGracefulShutdown: {
             self.stopping.withLock { $0 = true }
             self.log("shutting down: no new runs will start")
         }
         log("stopped")
+    }
+
+    /// At start and every `recoveryInterval`: recovers runs whose process died (from any process using
+    /// this state folder) as soon as their target is free.
+    func recoveryLoop() async {
+        let executor = RunExecutor(registry: registry, environment: environment, store: store, mode: .plain)
+        while !Task.isCancelled, !stopping.withLock({ $0 }) {
+            for record in await executor.recoverAbandoned() {
+                log("\(record.id) was interrupted; recovered: \(record.status.rawValue)")
+            }
+            try? await Task.sleep(for: Self.recoveryInterval)
+        }
     }
 
     /// Opens the repository (fetching a remote one when its interval has passed), off the cooperative pool.
@@ -117,6 +136,14 @@ final class Watcher: Service, Sendable {
                 if stopping.withLock({ $0 }) {
                     log("not starting \(decision.pipeline.name) for \(decision.commit.prefix(7)): shutting down")
                     return
+                }
+                if let mark = store.quarantined(pipeline: decision.pipeline.name, sha: decision.commit) {
+                    log(
+                        "not deploying \(decision.pipeline.name) at \(decision.commit.prefix(7)): quarantined (\(mark.runID) rolled it back); `pipeline run \(decision.pipeline.name) --commit \(decision.commit) --force` deploys it"
+                    )
+                    saved.pipelines[key] = decision.commit
+                    try cursors.save(saved)
+                    continue
                 }
                 if let signers = decision.pipeline.push?.allowedSigners {
                     let result = await CommitVerifier.verify(repository, sha: decision.commit, allowedSigners: signers)

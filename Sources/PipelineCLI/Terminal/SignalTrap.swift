@@ -7,7 +7,7 @@ import Synchronization
     @preconcurrency import Glibc
 #endif
 
-/// SIGINT/SIGTERM during a run: the first cancels the running stage and lets `on_failure` run;
+/// SIGINT/SIGTERM/SIGHUP during a run: the first cancels the running stage and lets `on_failure` run;
 /// the second records the run as `interrupted` and exits at once (130).
 // @unchecked: `sources` (dispatch sources are not Sendable) is only touched by install/uninstall on the
 // command's task, before and after the run; every other stored property is immutable or a Mutex.
@@ -26,7 +26,7 @@ final class SignalTrap: @unchecked Sendable {
 
     func install() {
         var made: [any DispatchSourceSignal] = []
-        for (signo, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+        for (signo, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM"), (SIGHUP, "SIGHUP")] {
             signal(signo, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signo, queue: .global())
             source.setEventHandler { [self] in received(name) }
@@ -41,6 +41,7 @@ final class SignalTrap: @unchecked Sendable {
         sources = []
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
+        signal(SIGHUP, SIG_DFL)
     }
 
     private func received(_ name: String) {

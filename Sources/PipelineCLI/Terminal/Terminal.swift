@@ -9,18 +9,34 @@ import PipelineStore
 /// Writing to the terminal: errors to stderr, and whether stdout is a terminal.
 enum Terminal {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        put(2, "error: \(message)\n")
     }
 
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        put(2, "\(message)\n")
+    }
+
+    /// Writes all of `text` to a descriptor; a closed pipe (EPIPE, SIGPIPE ignored) or any other error
+    /// drops the text: output must never stop a deployment.
+    static func put(_ fd: Int32, _ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { raw in Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += n
+        }
+        bytes.removeAll()
     }
 
     static var stdoutIsTerminal: Bool { isatty(1) == 1 }
 
     /// Writes to stdout without buffering, so progress and output interleave correctly.
     static func write(_ text: String) {
-        FileHandle.standardOutput.write(Data(text.utf8))
+        put(1, text)
     }
 
     static func timestamp(_ date: Date = Date()) -> String {
