@@ -94,8 +94,14 @@ enum Readiness {
         var lastReported = ""
         var lastProblems: [String] = []
         while true {
-            let look = try await look(
-                target, service: service, deploymentID: deploymentID, taskDefinition: taskDefinition)
+            let look: Look
+            do {
+                look = try await Self.look(
+                    target, service: service, deploymentID: deploymentID, taskDefinition: taskDefinition)
+            } catch let failure as StageFailure {
+                context.logger.error("\(failure.message)")
+                throw failure
+            }
             if look.report != lastReported {
                 context.logger.info("\(service): deployment \(deploymentID) \(look.report)")
                 lastReported = look.report
@@ -111,6 +117,7 @@ enum Readiness {
                 var message =
                     "timed out after \(DurationFormat.format(timeout)) waiting for \(service) to run \(taskDefinition) healthy (\(look.report))"
                 if !look.problems.isEmpty { message += ": " + look.problems.prefix(3).joined(separator: "; ") }
+                context.logger.error("\(message)")
                 throw StageFailure(message)
             }
             try await context.sleep(for: poll)

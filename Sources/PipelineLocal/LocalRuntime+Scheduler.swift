@@ -87,7 +87,8 @@ extension LocalRuntime {
         stopped.stopped = true
         stopped.targets = []
         stopped.failed = task.stopWasFailure
-        var reason = "\(task.stopReason ?? "stopped") (\(exits))"
+        var reason = task.stopReason ?? "stopped"
+        if !reason.contains("exited") { reason += " (\(exits))" }
         let lines = TaskProcess.lastLines(of: task.log, count: 3)
         if task.stopWasFailure, !lines.isEmpty { reason += "; last output: " + lines.joined(separator: " | ") }
         stopped.stoppedReason = reason

@@ -48,6 +48,9 @@ struct RecoverCommand: AsyncParsableCommand {
         for record in recovered {
             Terminal.write("\(record.id) \(record.status.rawValue)\(record.error.map { ": \($0)" } ?? "")\n")
         }
-        if recovered.contains(where: { $0.status != .rolledBack }) { throw ExitCode(1) }
+        let undoFailed = recovered.contains { record in
+            record.stages.contains { $0.phase == "on_failure" && [.failed, .timedOut].contains($0.status) }
+        }
+        if undoFailed { throw ExitCode(1) }
     }
 }

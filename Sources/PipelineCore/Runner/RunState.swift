@@ -73,7 +73,8 @@ struct RunState {
         }
         try emit(RunEvent(.onFailureStarted, run: record.id, stage: failure.stage, message: failure.message))
         let recovered = try await runOnFailure(failure, window: window)
-        record.status = recovered ? .rolledBack : .failed
+        // Nothing changed: there was nothing to roll back, the run simply failed.
+        record.status = recovered && changed ? .rolledBack : .failed
         try finish()
     }
 
@@ -128,7 +129,7 @@ struct RunState {
         let failure = FailureInfo(
             stage: interrupted?.element.id ?? job.pipeline.stages.first?.id ?? "", message: "interrupted: the process died")
         let recovered = try await runOnFailure(failure, window: window)
-        record.status = recovered ? .rolledBack : .failed
+        record.status = recovered && changed ? .rolledBack : .failed
         record.recovery?.endedAt = Date()
         try finish()
     }
