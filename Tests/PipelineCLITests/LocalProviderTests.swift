@@ -264,6 +264,50 @@ import Testing
         #expect(canaryState?.desiredCount == 0)
         #expect(await eventually(.seconds(15)) { Self.processes(of: "share-canary").isEmpty })
         #expect(try await f.service("share")?.taskDefinition.hasSuffix("hello:2") == true)
+
+        // The same bad commit again: quarantined (exit 2 naming the run); with --force its canary runs fresh
+        // tasks (a forced deployment), the alarm fires again, and it is rolled back again.
+        let refused = try await f.run()
+        #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("quarantined: run share-3 rolled it back"), "\(refused.stderr)")
+        let againLoad = Task {
+            while !Task.isCancelled {
+                _ = await Self.get(client, port: f.port)
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let again = try await f.cli(["run", "share", "--state-dir", f.state, "--force"])
+        againLoad.cancel()
+        #expect(again.status == 1, "\(again.stdout)\(again.stderr)")
+        #expect(again.stdout.contains("went to ALARM"), "\(again.stdout)")
+        #expect(again.stdout.contains("rolled_back"))
+        let againLog = try String(
+            contentsOfFile: f.state + "/runs/share/4/logs/canary.log", encoding: .utf8)
+        // (This template registers a new revision per run; had it not, the canary would have been forced.)
+        #expect(againLog.contains("deployment ecs-svc-") && againLog.contains("healthy 1"), "\(againLog)")
+        #expect(try await f.service("share")?.taskDefinition.hasSuffix("hello:2") == true)
+
+        // kill -9 during the bake of a good commit: `pipeline recover` scales the canary to 0 and leaves the
+        // service on the revision the last successful run promoted.
+        try f.commitApp("v4 fixed") {
+            $0.replacingOccurrences(of: "VERSION = \"2\"", with: "VERSION = \"4\"")
+                .replacingOccurrences(of: "{name.title_case()}", with: "{name}")
+        }
+        let killed = try f.cli.start("run", "share", "--state-dir", f.state)
+        #expect(await eventually(.seconds(60)) { killed.stdoutSoFar.contains("stage bake started") })
+        killed.signal(SIGKILL)
+        _ = await offThread { killed.wait() }
+        #expect(try await f.service("share-canary")?.desiredCount == 1)
+        let recovered = try await f.cli(["recover", "--state-dir", f.state])
+        #expect(recovered.status == 0, "\(recovered.stdout)\(recovered.stderr)")
+        #expect(recovered.stdout.contains("share-5 rolled_back"), "\(recovered.stdout)")
+        #expect(try await f.service("share-canary")?.desiredCount == 0)
+        #expect(try await f.service("share")?.taskDefinition.hasSuffix("hello:2") == true)
+        // Not quarantined (killed, not failed): the fix deploys once the bad run's alarm has cleared.
+        let fixed = try await f.run()
+        #expect(fixed.status == 0, "\(fixed.stdout)\(fixed.stderr)")
+        let answer = await Self.get(client, port: f.port)
+        #expect(answer.1.contains("\"version\": \"4\""), "\(answer) \(fixed.stdout)")
         try await client.shutdown()
     }
 
