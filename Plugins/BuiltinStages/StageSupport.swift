@@ -33,4 +33,3 @@ extension StageContext {
         try inputs.duration("poll_interval") ?? value
     }
 }
-

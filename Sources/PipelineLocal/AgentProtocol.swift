@@ -82,7 +82,8 @@ extension LocalRuntime {
                 r.service = try updateService(
                     try need(request.service, "service"), request.update ?? LocalServiceUpdate())
             case "tasks":
-                r.tasks = taskStates(try need(request.service, "service"), includeStopped: request.includeStopped ?? false)
+                r.tasks = taskStates(
+                    try need(request.service, "service"), includeStopped: request.includeStopped ?? false)
             case "alarm-history":
                 r.history = alarmHistory(
                     names: request.names ?? [], prefix: request.prefix, since: try need(request.since, "since"))

@@ -129,7 +129,9 @@ extension LocalRuntime {
         if let v = update.minimumHealthyPercent { service.minimumHealthyPercent = v }
         if let v = update.circuitBreaker { service.circuitBreaker = v }
         if let v = update.circuitBreakerRollback { service.circuitBreakerRollback = v }
-        if let ref = update.taskDefinition ?? (update.forceNewDeployment == true ? service.primary?.taskDefinition : nil) {
+        if let ref = update.taskDefinition
+            ?? (update.forceNewDeployment == true ? service.primary?.taskDefinition : nil)
+        {
             let td = try resolve(ref)
             if td.arn != service.primary?.taskDefinition || update.forceNewDeployment == true {
                 for i in service.deployments.indices { service.deployments[i].status = "ACTIVE" }

@@ -18,7 +18,9 @@ import Testing
             let text = try String(contentsOfFile: path, encoding: .utf8)
             try s.repo.write(
                 "pipelines/web.yml",
-                text.replacingOccurrences(of: "poll_interval: 200ms}\n  - uses: promote", with: "poll_interval: 200ms\(extra)}\n  - uses: promote"))
+                text.replacingOccurrences(
+                    of: "poll_interval: 200ms}\n  - uses: promote",
+                    with: "poll_interval: 200ms\(extra)}\n  - uses: promote"))
             try s.repo.commit("alarm-watch settings")
         }
         return s
@@ -115,7 +117,10 @@ import Testing
         _ = try s.fixture("set-alarm", "\(s.name)-5xx", "ALARM", "left over from a bad run")
         let before = try s.fixture("state", s.name)
         let run = try Self.start(s, ["run", "web"])
-        #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("is in ALARM before the run changed anything: waiting up to") })
+        #expect(
+            await eventually(.seconds(30)) {
+                run.stdoutSoFar.contains("is in ALARM before the run changed anything: waiting up to")
+            })
         try await Task.sleep(for: .seconds(1))
         #expect(NSDictionary(dictionary: before).isEqual(to: try s.fixture("state", s.name)))
         #expect(!run.stdoutSoFar.contains("stage register started"))
@@ -141,7 +146,10 @@ import Testing
 
     @Test func unhealthyCanaryTimesOutNamingItsTargets() async throws {
         let s = try Self.setup()
-        try s.repo.write("pipelines/web.yml", ECSPipelineTests.pipeline(s.name, zone: s.fx["hosted_zone_id"] as! String).replacingOccurrences(of: "timeout: 30s}\n  - uses: alarm-watch", with: "timeout: 4s}\n  - uses: alarm-watch"))
+        try s.repo.write(
+            "pipelines/web.yml",
+            ECSPipelineTests.pipeline(s.name, zone: s.fx["hosted_zone_id"] as! String).replacingOccurrences(
+                of: "timeout: 30s}\n  - uses: alarm-watch", with: "timeout: 4s}\n  - uses: alarm-watch"))
         try s.repo.commit("short canary timeout")
         let out = try await Self.run(s, ["run", "web"], environment: ["IMAGE_PREFIX": "unhealthy-"])
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
@@ -215,12 +223,17 @@ import Testing
                 // Finished before the kill: that run promoted its revision.
                 promoted = main["taskDefinition"] as? String
             }
-            let running = runs.filter { $0["status"] as? String == "running" || $0["status"] as? String == "interrupted" }
+            let running = runs.filter {
+                $0["status"] as? String == "running" || $0["status"] as? String == "interrupted"
+            }
             let good =
                 main["taskDefinition"] as? String == promoted && (canary.isEmpty || canary["desiredCount"] as? Int == 0)
                 && running.isEmpty
             if good { ok += 1 }
-            #expect(good, "kill \(i) after \(delay)s: main \(main["taskDefinition"] ?? "-") (want \(promoted ?? "-")), canary \(canary["desiredCount"] ?? "-"), left \(running)\n\(killed.stdout)\n\(recover.stdout)")
+            #expect(
+                good,
+                "kill \(i) after \(delay)s: main \(main["taskDefinition"] ?? "-") (want \(promoted ?? "-")), canary \(canary["desiredCount"] ?? "-"), left \(running)\n\(killed.stdout)\n\(recover.stdout)"
+            )
         }
         #expect(ok == points)
         print("kill -9 at \(points) points: \(ok)/\(points) recovered; killed during: \(seen)")

@@ -104,7 +104,8 @@ extension AWSDeploymentTarget {
             var oldState: State?
             var newState: State?
         }
-        if let text = item.HistoryData, let data = try? JSONDecoder().decode(Data.self, from: Foundation.Data(text.utf8)),
+        if let text = item.HistoryData,
+            let data = try? JSONDecoder().decode(Data.self, from: Foundation.Data(text.utf8)),
             let to = data.newState?.stateValue
         {
             return AlarmTransition(

@@ -54,7 +54,8 @@ struct RunCommand: AsyncParsableCommand {
                 )
             }
             if mode != .silent {
-                Terminal.note("deploying quarantined commit \(source.commit.shortSHA) (--force; \(mark.runID) rolled it back)")
+                Terminal.note(
+                    "deploying quarantined commit \(source.commit.shortSHA) (--force; \(mark.runID) rolled it back)")
             }
         }
         let executor = RunExecutor(

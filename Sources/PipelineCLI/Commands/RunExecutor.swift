@@ -134,7 +134,8 @@ struct RunExecutor {
 
     /// The run's commit from its repository, when this machine has it.
     static func repositoryTree(_ record: RunRecord) -> (any SourceTree)? {
-        guard let path = record.repository, record.commit.sha != CommitInfo.workingTree.sha, GitRepository.exists(at: path),
+        guard let path = record.repository, record.commit.sha != CommitInfo.workingTree.sha,
+            GitRepository.exists(at: path),
             let repository = try? GitRepository.open(path), (try? repository.commit(record.commit.sha)) != nil
         else { return nil }
         return GitSourceTree(repository: repository, sha: record.commit.sha)
@@ -161,7 +162,8 @@ struct RunExecutor {
     func recoverAbandoned() async -> [RunRecord] {
         var out: [RunRecord] = []
         for (key, runID) in TargetLock.markers(store) {
-            guard let lock = try? TargetLock.tryAcquire(store, key: key, holder: "recovery of \(runID) (pid \(getpid()))")
+            guard
+                let lock = try? TargetLock.tryAcquire(store, key: key, holder: "recovery of \(runID) (pid \(getpid()))")
             else { continue }
             do {
                 if let record = try await recover(runID, holding: lock) { out.append(record) }

@@ -22,7 +22,9 @@ enum Terminal {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { raw in Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset) }
+            let n = bytes.withUnsafeMutableBytes { raw in
+                Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 return

@@ -88,7 +88,8 @@ public final class AlarmGuard: Sendable {
             let alarms = try await probe.current()
             let missing = Set(names).subtracting(alarms.map(\.name))
             if !missing.isEmpty {
-                throw StageFailure("alarm(s) not found: \(missing.sorted().joined(separator: ", ")) — check with.alarms")
+                throw StageFailure(
+                    "alarm(s) not found: \(missing.sorted().joined(separator: ", ")) — check with.alarms")
             }
             if alarms.isEmpty, let prefix = prefixes.first {
                 throw StageFailure("no alarm starts with '\(prefix)'")
@@ -199,7 +200,8 @@ public final class AlarmGuard: Sendable {
         if let window, hit.at >= window.at.addingTimeInterval(-1) {
             when = "\(seconds(hit.at.timeIntervalSince(window.at)))s after \(window.label) started"
         } else if let window {
-            when = "\(seconds(hit.at.timeIntervalSince(takenAt)))s after the alarm baseline, before \(window.label) started"
+            when =
+                "\(seconds(hit.at.timeIntervalSince(takenAt)))s after the alarm baseline, before \(window.label) started"
         } else {
             when = "\(seconds(hit.at.timeIntervalSince(takenAt)))s after the alarm baseline"
         }

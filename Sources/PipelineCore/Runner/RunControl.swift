@@ -33,7 +33,11 @@ public final class RunControl: Sendable {
     }
 
     /// Takes the failure `fail` set, if any.
-    func takeFailure() -> String? { state.withLock { s in defer { s.failure = nil }; return s.failure } }
+    func takeFailure() -> String? {
+        state.withLock { s in
+            defer { s.failure = nil }; return s.failure
+        }
+    }
 
     /// Why the run was cancelled, if it was.
     public var cancelReason: String? { state.withLock { $0.cancelReason } }

@@ -127,7 +127,8 @@ struct RunState {
         try save(force: true)
         try emit(RunEvent(.recoveryStarted, run: record.id, message: note))
         let failure = FailureInfo(
-            stage: interrupted?.element.id ?? job.pipeline.stages.first?.id ?? "", message: "interrupted: the process died")
+            stage: interrupted?.element.id ?? job.pipeline.stages.first?.id ?? "",
+            message: "interrupted: the process died")
         let recovered = try await runOnFailure(failure, window: window)
         record.status = recovered && changed ? .rolledBack : .failed
         record.recovery?.endedAt = Date()
