@@ -186,6 +186,10 @@ if all || groups.contains("local") {
     print("== local provider (load balancer, rolling deploy)")
     try await benchLocal()
 }
+if all || groups.contains("safety") {
+    print("== deployment safety (issue 11)")
+    try await benchSafety()
+}
 if all || groups.contains("pipeline") {
     print("== whole pipeline (issue 4)")
     try await benchPipeline()

@@ -41,9 +41,13 @@ struct RunsCommand: ParsableCommand {
             print("no runs recorded in \(store.root)")
             return
         }
+        var quarantined: [String: Set<String>] = [:]
+        for name in Set(runs.map(\.pipeline)) { quarantined[name] = store.quarantinedCommits(pipeline: name) }
         let rows = runs.map { run in
-            [
-                run.id, run.status.rawValue, String(run.sha.prefix(7)), run.branch ?? "-", run.trigger,
+            let marked = quarantined[run.pipeline]?.contains { $0.hasPrefix(run.sha) } == true
+            return [
+                run.id, run.status.rawValue, String(run.sha.prefix(7)) + (marked ? " (quarantined)" : ""),
+                run.branch ?? "-", run.trigger,
                 Terminal.timestamp(run.startedAt),
                 run.durationMs.map { DurationFormat.format(.milliseconds($0)) } ?? "-",
             ]
