@@ -242,6 +242,21 @@ import Testing
         print("kill -9 at \(points) points: \(ok)/\(points) recovered; killed during: \(seen)")
     }
 
+    @Test func watchDoesNotDeployAQuarantinedCommitAgain() async throws {
+        let s = try Self.setup()
+        let broken = ["IMAGE_PREFIX": "broken-"]
+        #expect(try await Self.run(s, ["run", "web"], environment: broken).status == 1)
+        // A watch that starts (or restarts) with no cursor sees the head commit: quarantined, not deployed.
+        let watch = try await Self.run(s, ["watch", "--repo", ".", "--once"], environment: broken)
+        #expect(watch.stdout.contains("quarantined (web-1 rolled it back)"), "\(watch.stdout)\(watch.stderr)")
+        #expect(try await Self.runsJSON(s).count == 1)
+        // A newer commit deploys normally.
+        try s.repo.write("fix.txt", "fixed")
+        try s.repo.commit("fix")
+        let next = try await Self.run(s, ["watch", "--repo", ".", "--once"])
+        #expect(next.stdout.contains("web-2 succeeded"), "\(next.stdout)\(next.stderr)")
+    }
+
     @Test func watchRecoversARunKilledElsewhereWithinTenSeconds() async throws {
         let s = try Self.setup(bake: "30s")
         let first = try Self.start(s, ["run", "web"])

@@ -11,7 +11,6 @@ Prints one JSON line {"port": N, ...} when ready. With --auth, creates an IAM us
 signature checking on, and prints the user's keys too. Dies with its parent process.
 """
 import argparse
-import ctypes
 import json
 import os
 import signal
@@ -28,11 +27,8 @@ os.environ.pop("AWS_PROFILE", None)
 
 
 def die_with_parent():
-    """Exit when the test process goes: its end of our stdin closes (and PR_SET_PDEATHSIG as a backup)."""
-    try:
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)
-    except OSError:
-        pass
+    """Exit when the test process goes: its end of our stdin closes. (Not PR_SET_PDEATHSIG: it fires when
+    the *thread* that spawned us exits, and a test runner's threads come and go.)"""
 
     def watch():
         try:

@@ -73,15 +73,16 @@ struct RunState {
         }
         try emit(RunEvent(.onFailureStarted, run: record.id, stage: failure.stage, message: failure.message))
         let recovered = try await runOnFailure(failure, window: window)
-        // Nothing changed: there was nothing to roll back, the run simply failed.
-        record.status = recovered && changed ? .rolledBack : .failed
+        record.status = recovered ? .rolledBack : .failed
         try finish()
     }
 
     /// Runs the `on_failure` stages; those that change the target are skipped when nothing changed yet.
-    /// Returns whether every one that ran succeeded.
+    /// Returns whether the run was rolled back: every one that ran succeeded, and not every one was
+    /// skipped for having nothing to undo (then the run simply failed).
     mutating func runOnFailure(_ failure: FailureInfo, window: SafetyWindow) async throws -> Bool {
         var allRecovered = true
+        var ran = 0
         let offset = job.pipeline.stages.count
         for (i, step) in job.pipeline.onFailure.enumerated() {
             if !changed, window.changesTarget(step) {
@@ -95,8 +96,9 @@ struct RunState {
             }
             let ok = try await runStep(step, index: offset + i, failure: failure, cancellable: false, guarded: nil)
             allRecovered = allRecovered && ok
+            ran += 1
         }
-        return allRecovered
+        return allRecovered && ran > 0
     }
 
     /// Finishes a run whose process died: runs its `on_failure` stages with the inputs and outputs it
@@ -130,7 +132,7 @@ struct RunState {
             stage: interrupted?.element.id ?? job.pipeline.stages.first?.id ?? "",
             message: "interrupted: the process died")
         let recovered = try await runOnFailure(failure, window: window)
-        record.status = recovered && changed ? .rolledBack : .failed
+        record.status = recovered ? .rolledBack : .failed
         record.recovery?.endedAt = Date()
         try finish()
     }
