@@ -26,7 +26,8 @@ import Testing
         target.setAlarm("web-5xx", "OK", reason: "back")
         let found = try #require(try await watched.check())
         #expect(found.alarm == "web-5xx")
-        #expect(found.message.hasPrefix("alarm web-5xx went to ALARM 0s after the canary started"))
+        #expect(found.message.hasPrefix("alarm web-5xx went to ALARM "))
+        #expect(found.message.contains("s after the canary started: "))
         #expect(found.message.hasSuffix(": Threshold Crossed: 5xx > 1"))
     }
 

@@ -5,6 +5,7 @@
                                              revision 1 of family NAME, a hosted zone, a Cloud Map namespace and
                                              service, and an alarm NAME-5xx in OK; prints their ids as JSON
   aws_fixture.py ENDPOINT set-alarm NAME STATE [REASON]
+  aws_fixture.py ENDPOINT flap-alarm NAME REASON       ALARM, then at once back to OK (a flap between two looks)
   aws_fixture.py ENDPOINT service CLUSTER SERVICE      DescribeServices output for one service
   aws_fixture.py ENDPOINT task-definitions FAMILY      every revision's ARN and images
   aws_fixture.py ENDPOINT records ZONE_ID              the zone's record sets
@@ -75,6 +76,11 @@ def main():
     elif command == "set-alarm":
         client(endpoint, "cloudwatch").set_alarm_state(
             AlarmName=args[0], StateValue=args[1], StateReason=args[2] if len(args) > 2 else "set by the test")
+        print("{}")
+    elif command == "flap-alarm":
+        cw = client(endpoint, "cloudwatch")
+        cw.set_alarm_state(AlarmName=args[0], StateValue="ALARM", StateReason=args[1])
+        cw.set_alarm_state(AlarmName=args[0], StateValue="OK", StateReason="back to normal")
         print("{}")
     elif command == "service":
         out = client(endpoint, "ecs").describe_services(cluster=args[0], services=[args[1]])
