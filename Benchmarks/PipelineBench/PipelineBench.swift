@@ -8,19 +8,24 @@ import PipelineTestKit
 
 /// Whole pipeline against moto (bake_time 0, deployments complete at once): wall time, AWS calls, and the
 /// floor (calls × median round trip, measured in the same run); then fabfuel's ecs-deploy on the same moto.
+/// A minimal Fargate task definition template, `td.json`.
+func writeBenchTaskDefinition(_ repo: GitFixture, family: String) throws {
+    try repo.write(
+        "td.json",
+        """
+        {"family": "\(family)", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256",
+         "memory": "512", "containerDefinitions": [{"name": "app", "image": "x", "essential": true,
+         "portMappings": [{"containerPort": 8080}]}]}
+        """)
+}
+
 func benchPipeline() async throws {
     let moto = try SupportServer(
         script: "moto_server.py", environment: ["PIPELINE_TEST_ECS_ROLLOUT_SECONDS": "0"])
     let name = "pbench"
     let fx = try Moto.fixture(moto.endpoint, "setup", name)
     let repo = try GitFixture()
-    try repo.write(
-        "td.json",
-        """
-        {"family": "\(name)", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256",
-         "memory": "512", "containerDefinitions": [{"name": "app", "image": "x", "essential": true,
-         "portMappings": [{"containerPort": 8080}]}]}
-        """)
+    try writeBenchTaskDefinition(repo, family: name)
     let yaml = """
         target: {provider: aws, region: us-east-1, cluster: \(name), service: \(name), endpoint_url: "\(moto.endpoint)"}
         stages:

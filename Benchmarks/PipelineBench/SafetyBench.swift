@@ -6,16 +6,9 @@ import PipelineTestKit
 
 /// A repository whose pipeline runs a canary against moto, with the alarm guard looking every `poll`.
 private func safetyRepo(_ moto: SupportServer, name: String, poll: String, bake: String) throws -> GitFixture {
-    let fx = try Moto.fixture(moto.endpoint, "setup", name)
-    _ = fx
+    _ = try Moto.fixture(moto.endpoint, "setup", name)
     let repo = try GitFixture()
-    try repo.write(
-        "td.json",
-        """
-        {"family": "\(name)", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": "256",
-         "memory": "512", "containerDefinitions": [{"name": "app", "image": "x", "essential": true,
-         "portMappings": [{"containerPort": 8080}]}]}
-        """)
+    try writeBenchTaskDefinition(repo, family: name)
     try repo.write(
         "pipelines/web.yml",
         """

@@ -4,20 +4,37 @@ import Testing
 
 /// Whole pipelines through the CLI binary against moto's server (ECS deployments advance by themselves).
 @Suite struct ECSPipelineTests {
-    struct Setup {
+    // @unchecked: immutable after setup; `fx` holds only JSON values.
+    struct Setup: @unchecked Sendable {
         let moto: SupportServer
         let name: String
         let fx: [String: Any]
         let repo: GitFixture
         let cli: CLI
 
-        func fixture(_ arguments: String...) throws -> [String: Any] {
-            try Moto.fixture(moto.endpoint, arguments: arguments)
+        /// The fixture script, on a thread of its own: python's start-up must not hold one of the few
+        /// cooperative threads that every other test's timers need.
+        func fixture(_ arguments: String...) async throws -> [String: Any] {
+            let endpoint = moto.endpoint
+            let data = try await offThread {
+                try JSONSerialization.data(withJSONObject: Moto.fixture(endpoint, arguments: arguments))
+            }
+            return (try JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:]
         }
 
-        func service(_ name: String) throws -> [String: Any] { try fixture("service", self.name, name) }
-        func revisions() throws -> [[String: Any]] {
-            try fixture("task-definitions", name)["revisions"] as? [[String: Any]] ?? []
+        func service(_ name: String) async throws -> [String: Any] { try await fixture("service", self.name, name) }
+        func revisions() async throws -> [[String: Any]] {
+            try await fixture("task-definitions", name)["revisions"] as? [[String: Any]] ?? []
+        }
+
+        /// Runs the stock CLI on a thread of its own.
+        func run(_ arguments: String..., environment extra: [String: String] = [:]) async throws
+            -> ProcessRunner.Output
+        {
+            var env = cli.environment
+            env.merge(extra) { _, new in new }
+            let (cwd, e) = (cli.cwd, env)
+            return try await offThread { try ProcessRunner.run(CLI.stockBinary, arguments, cwd: cwd, environment: e) }
         }
     }
 
@@ -75,7 +92,12 @@ import Testing
         """
     }
 
-    static func setup(bake: String = "1s") throws -> Setup {
+    /// A fixture of its own in moto and a repository, made on a thread of its own.
+    static func setup(bake: String = "1s") async throws -> Setup {
+        try await offThread { try makeSetup(bake: bake) }
+    }
+
+    static func makeSetup(bake: String) throws -> Setup {
         let moto = try Moto.shared()
         let name = "e2e\(UInt32.random(in: 0...UInt32.max) % 1_000_000)"
         let fx = try Moto.fixture(moto.endpoint, "setup", name)
@@ -92,105 +114,104 @@ import Testing
         return Setup(moto: moto, name: name, fx: fx, repo: repo, cli: cli)
     }
 
-    @Test func goodCommitSucceedsAndRerunReusesTheRevision() throws {
-        let s = try Self.setup()
+    @Test func goodCommitSucceedsAndRerunReusesTheRevision() async throws {
+        let s = try await Self.setup()
         let sha = try s.repo.git("rev-parse", "HEAD")
-        let out = try s.cli.run("run", "web", binary: CLI.stockBinary)
+        let out = try await s.run("run", "web")
         #expect(out.status == 0, "\(out.stdout)\n\(out.stderr)")
-        let revisions = try s.revisions()
+        let revisions = try await s.revisions()
         #expect(revisions.count == 2)
         let newest = try #require(revisions.first { ($0["arn"] as? String)?.hasSuffix(":2") == true })
         #expect((newest["images"] as? [String]) == ["registry.example.com/web:\(sha)"])
-        #expect(try s.service(s.name)["taskDefinition"] as? String == newest["arn"] as? String)
-        #expect(try s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
-        let records = try s.fixture("records", s.fx["hosted_zone_id"] as! String)["records"] as? [[String: Any]] ?? []
+        #expect(try await s.service(s.name)["taskDefinition"] as? String == newest["arn"] as? String)
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
+        let records =
+            try await s.fixture("records", s.fx["hosted_zone_id"] as! String)["records"] as? [[String: Any]] ?? []
         let alias = records.first { $0["Name"] as? String == "api.\(s.name).example.com." }
         #expect(
             (alias?["AliasTarget"] as? [String: Any])?["DNSName"] as? String == s.fx["load_balancer_dns"] as? String)
 
         // (d) The same commit again: no new revision, everything converges.
-        let again = try s.cli.run("run", "web", "--json", binary: CLI.stockBinary)
+        let again = try await s.run("run", "web", "--json")
         #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")
-        #expect(try s.revisions().count == 2)
+        #expect(try await s.revisions().count == 2)
         #expect(again.stdout.contains("\"reused\" : true"))
     }
 
     @Test func alarmDuringBakeRollsBack() async throws {
-        let s = try Self.setup(bake: "20s")
-        let before = try s.service(s.name)["taskDefinition"] as? String
+        let s = try await Self.setup(bake: "20s")
+        let before = try await s.service(s.name)["taskDefinition"] as? String
         let run = try ProcessRunner.start(
             CLI.stockBinary, ["run", "web"], cwd: s.repo.path, environment: s.cli.environment)
         let watching = await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage bake started") }
         #expect(watching)
         try await Task.sleep(for: .milliseconds(500))
-        _ = try s.fixture("set-alarm", "\(s.name)-5xx", "ALARM", "Threshold Crossed: 5xx > 1")
+        _ = try await s.fixture("set-alarm", "\(s.name)-5xx", "ALARM", "Threshold Crossed: 5xx > 1")
         let out = run.wait()
         #expect(out.status == 1, "\(out.stdout)\n\(out.stderr)")
         #expect(out.stdout.contains("alarm \(s.name)-5xx went to ALARM"))
         #expect(out.stdout.contains("after the canary started: Threshold Crossed: 5xx > 1"))
         #expect(out.stdout.contains("rolled_back"))
-        #expect(try s.service(s.name)["taskDefinition"] as? String == before)
-        #expect(try s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
+        #expect(try await s.service(s.name)["taskDefinition"] as? String == before)
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
     }
 
     @Test func ctrlCDuringTheBakeLeavesNoCanaryUp() async throws {
-        let s = try Self.setup(bake: "60s")
-        let before = try s.service(s.name)["taskDefinition"] as? String
+        let s = try await Self.setup(bake: "60s")
+        let before = try await s.service(s.name)["taskDefinition"] as? String
         let run = try ProcessRunner.start(
             CLI.stockBinary, ["run", "web"], cwd: s.repo.path, environment: s.cli.environment)
         #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage bake started") })
-        #expect(try s.service("\(s.name)-canary")["desiredCount"] as? Int == 1)
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 1)
         run.signal(SIGINT)
         let out = run.wait()
         #expect(out.status == 1, "\(out.stdout)\n\(out.stderr)")
         #expect(out.stdout.contains("rolled_back"))
-        #expect(try s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
-        #expect(try s.service(s.name)["taskDefinition"] as? String == before)
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
+        #expect(try await s.service(s.name)["taskDefinition"] as? String == before)
     }
 
-    @Test func failedPromoteRollsBackToTheLastSucceededRun() throws {
-        let s = try Self.setup()
-        #expect(try s.cli.run("run", "web", binary: CLI.stockBinary).status == 0)
-        let good = try s.service(s.name)["taskDefinition"] as? String
+    @Test func failedPromoteRollsBackToTheLastSucceededRun() async throws {
+        let s = try await Self.setup()
+        #expect(try await s.run("run", "web").status == 0)
+        let good = try await s.service(s.name)["taskDefinition"] as? String
         try s.repo.commit("v2: an image ECS cannot start")
-        var cli = s.cli
-        cli.environment["IMAGE_PREFIX"] = "broken-"
-        let out = try cli.run("run", "web", binary: CLI.stockBinary)
+        let out = try await s.run("run", "web", environment: ["IMAGE_PREFIX": "broken-"])
         #expect(out.status == 1, "\(out.stdout)\n\(out.stderr)")
         #expect(out.stdout.contains("FAILED"))
         #expect(out.stdout.contains("rolled_back"))
-        #expect(try s.service(s.name)["taskDefinition"] as? String == good)
-        #expect(try s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
-        let show = try cli.run("show", "web-2", "--json", binary: CLI.stockBinary)
+        #expect(try await s.service(s.name)["taskDefinition"] as? String == good)
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
+        let show = try await s.run("show", "web-2", "--json")
         #expect(show.stdout.contains("\"rolled_back_to\" : \"\(good!)\""))
     }
 
-    @Test func dryRunChangesNothing() throws {
-        let s = try Self.setup()
-        let before = try s.fixture("state", s.name)
-        let out = try s.cli.run("run", "web", "--dry-run", binary: CLI.stockBinary)
+    @Test func dryRunChangesNothing() async throws {
+        let s = try await Self.setup()
+        let before = try await s.fixture("state", s.name)
+        let out = try await s.run("run", "web", "--dry-run")
         #expect(out.status == 0, "\(out.stdout)\n\(out.stderr)")
         #expect(out.stdout.contains("would register a new revision"))
         #expect(out.stdout.contains("+       \"image\": \"registry.example.com/web:"))
         #expect(out.stdout.contains("would update \(s.name)"))
-        let after = try s.fixture("state", s.name)
+        let after = try await s.fixture("state", s.name)
         #expect(NSDictionary(dictionary: before).isEqual(to: after))
     }
 
-    @Test func badInputStopsBeforeAnyChange() throws {
-        let s = try Self.setup()
+    @Test func badInputStopsBeforeAnyChange() async throws {
+        let s = try await Self.setup()
         try s.repo.write(
             "services/web/task-definition.json",
             Self.taskDefinition(s.name).replacingOccurrences(
                 of: "\"essential\"", with: "\"memoryReservaton\": 128, \"essential\""))
         try s.repo.commit("typo")
-        let before = try s.fixture("state", s.name)
-        let out = try s.cli.run("run", "web", binary: CLI.stockBinary)
+        let before = try await s.fixture("state", s.name)
+        let out = try await s.run("run", "web")
         #expect(out.status == 2)
         #expect(out.stderr.contains("services/web/task-definition.json:11:7: containerDefinitions[0].memoryReservaton"))
         #expect(
             out.stderr.contains(
                 "'memoryReservaton' is not a field of a container definition (did you mean 'memoryReservation'?)"))
-        #expect(NSDictionary(dictionary: before).isEqual(to: try s.fixture("state", s.name)))
+        #expect(NSDictionary(dictionary: before).isEqual(to: try await s.fixture("state", s.name)))
     }
 }

@@ -11,8 +11,8 @@ import Testing
 @Suite struct SafetyTests {
     typealias Setup = ECSPipelineTests.Setup
 
-    static func setup(bake: String = "1s", alarmWatch extra: String = "") throws -> Setup {
-        let s = try ECSPipelineTests.setup(bake: bake)
+    static func setup(bake: String = "1s", alarmWatch extra: String = "") async throws -> Setup {
+        let s = try await ECSPipelineTests.setup(bake: bake)
         if !extra.isEmpty {
             let path = s.repo.path + "/pipelines/web.yml"
             let text = try String(contentsOfFile: path, encoding: .utf8)
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func badRevisionRunAgainIsRolledBackAgainNeverSucceeded() async throws {
-        let s = try Self.setup(bake: "30s")
+        let s = try await Self.setup(bake: "30s")
         #expect(try await Self.run(s, ["run", "web"]).status == 0)
         let good = try await Self.service(s, s.name)["taskDefinition"] as? String
         try s.repo.write("v2.txt", "bad")
@@ -100,7 +100,7 @@ import Testing
     }
 
     @Test func alarmTrippedBeforeTheBakeRollsBack() async throws {
-        let s = try Self.setup(bake: "30s")
+        let s = try await Self.setup(bake: "30s")
         // The alarm goes to ALARM and back to OK at once (no look can see ALARM), while the canary starts.
         let run = try Self.start(s, ["run", "web"])
         #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage canary started") })
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test func alarmFromInsufficientDataIsNotIgnored() async throws {
-        let s = try Self.setup(bake: "30s", alarmWatch: ", ignore_alarms_already_firing: true")
+        let s = try await Self.setup(bake: "30s", alarmWatch: ", ignore_alarms_already_firing: true")
         _ = try await Self.fixture(s, "set-alarm", "\(s.name)-5xx", "INSUFFICIENT_DATA", "no data yet")
         let run = try Self.start(s, ["run", "web"])
         #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage bake started") })
@@ -126,7 +126,7 @@ import Testing
     }
 
     @Test func preExistingAlarmHoldsTheRunBeforeAnyChange() async throws {
-        let s = try Self.setup(bake: "1s", alarmWatch: ", alarm_clear_timeout: 30s")
+        let s = try await Self.setup(bake: "1s", alarmWatch: ", alarm_clear_timeout: 30s")
         _ = try await Self.fixture(s, "set-alarm", "\(s.name)-5xx", "ALARM", "left over from a bad run")
         let before = try await Self.fixture(s, "state", s.name)
         let run = try Self.start(s, ["run", "web"])
@@ -143,7 +143,7 @@ import Testing
     }
 
     @Test func alarmThatDoesNotClearFailsWithoutChanges() async throws {
-        let s = try Self.setup(bake: "1s", alarmWatch: ", alarm_clear_timeout: 2s")
+        let s = try await Self.setup(bake: "1s", alarmWatch: ", alarm_clear_timeout: 2s")
         _ = try await Self.fixture(s, "set-alarm", "\(s.name)-5xx", "ALARM", "still broken")
         let before = try await Self.fixture(s, "state", s.name)
         let out = try await Self.run(s, ["run", "web"])
@@ -158,7 +158,7 @@ import Testing
     }
 
     @Test func unhealthyCanaryTimesOutNamingItsTargets() async throws {
-        let s = try Self.setup()
+        let s = try await Self.setup()
         try s.repo.write(
             "pipelines/web.yml",
             ECSPipelineTests.pipeline(s.name, zone: s.fx["hosted_zone_id"] as! String).replacingOccurrences(
@@ -172,7 +172,7 @@ import Testing
     }
 
     @Test func brokenCanaryFailsWithTheStoppedTaskReason() async throws {
-        let s = try Self.setup()
+        let s = try await Self.setup()
         let out = try await Self.run(s, ["run", "web"], environment: ["IMAGE_PREFIX": "broken-"])
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("CannotPullContainerError"), "\(out.stdout)")
@@ -182,7 +182,7 @@ import Testing
     }
 
     @Test func closedStdoutDoesNotStopTheDeploy() async throws {
-        let s = try Self.setup()
+        let s = try await Self.setup()
         let binary = CLI.stockBinary
         let out = try await Self.runShell(s, "'\(binary)' run web | head -1; echo \"pipe: ${PIPESTATUS[0]}\"")
         #expect(out.stdout.contains("pipe: 0"), "\(out.stdout)\(out.stderr)")
@@ -197,7 +197,7 @@ import Testing
     }
 
     @Test func sighupRunsOnFailure() async throws {
-        let s = try Self.setup(bake: "60s")
+        let s = try await Self.setup(bake: "60s")
         let run = try Self.start(s, ["run", "web"])
         #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage bake started") })
         run.signal(SIGHUP)
@@ -211,7 +211,7 @@ import Testing
     /// service on the revision the last successful run promoted, every time; no run is left running.
     @Test func killNineAtRandomPointsIsRecovered() async throws {
         let points = Int(ProcessInfo.processInfo.environment["PIPELINE_TEST_KILL_POINTS"] ?? "") ?? 50
-        let s = try Self.setup(bake: "1s")
+        let s = try await Self.setup(bake: "1s")
         #expect(try await Self.run(s, ["run", "web"]).status == 0)
         var promoted = try await Self.service(s, s.name)["taskDefinition"] as? String
         var ok = 0
@@ -253,7 +253,7 @@ import Testing
     }
 
     @Test func watchDoesNotDeployAQuarantinedCommitAgain() async throws {
-        let s = try Self.setup()
+        let s = try await Self.setup()
         let text = try String(contentsOfFile: s.repo.path + "/pipelines/web.yml", encoding: .utf8)
         try s.repo.write("pipelines/web.yml", "on:\n  push:\n    branches: [main]\n" + text)
         try s.repo.commit("deploy on push")
@@ -271,7 +271,7 @@ import Testing
     }
 
     @Test func watchRecoversARunKilledElsewhereWithinTenSeconds() async throws {
-        let s = try Self.setup(bake: "30s")
+        let s = try await Self.setup(bake: "30s")
         let first = try Self.start(s, ["run", "web"])
         #expect(await eventually(.seconds(30)) { first.stdoutSoFar.contains("stage bake started") })
         first.signal(SIGKILL)

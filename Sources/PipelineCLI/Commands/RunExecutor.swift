@@ -106,7 +106,7 @@ struct RunExecutor {
             .load(text: text, file: record.pipelineFile)
         let source =
             Self.repositoryTree(record)
-            ?? MemorySourceTree(files: [record.pipelineFile: Data(text.utf8)], description: "\(runID)'s pipeline.yml")
+            ?? InMemorySourceTree(files: [record.pipelineFile: text], description: "\(runID)'s pipeline.yml")
         var services = ServiceBag()
         let quietNotes = quiet
         if let target = try await TargetFactory.make(
