@@ -1,0 +1,112 @@
+import Foundation
+import PipelineTestKit
+import Testing
+
+@testable import PipelineCore
+
+/// A stage that changes the target (as rollback does), counting its runs in its outputs.
+struct UndoStage: Stage {
+    static let descriptor = StageDescriptor(
+        name: "undo-change", summary: "changes the target", inputs: nil, safety: .changesTarget)
+    init() {}
+    func run(_ context: StageContext) async throws -> StageOutputs { ["undone": true] }
+}
+
+/// A stage that opens the exposure window and, while it runs, has the fake target's alarm fire.
+struct ExposeStage: Stage {
+    static let descriptor = StageDescriptor(
+        name: "expose", summary: "opens the window", inputs: nil,
+        safety: StageSafety(changesTarget: true, exposure: .opens))
+    init() {}
+    func run(_ context: StageContext) async throws -> StageOutputs {
+        if let fake = try context.deploymentTarget() as? FakeDeploymentTarget {
+            fake.setAlarm("web-5xx", "ALARM", reason: "Threshold Crossed")
+        }
+        try await context.sleep(for: .seconds(30))
+        return [:]
+    }
+}
+
+/// A stage that watches `web-5xx` (as alarm-watch does).
+struct WatchStage: Stage {
+    static let descriptor = StageDescriptor(name: "watch-alarms", summary: "watches", inputs: nil)
+    init() {}
+    static func watchedAlarms(_ inputs: StageInputs) throws -> AlarmWatchSpec? {
+        AlarmWatchSpec(
+            names: ["web-5xx"], prefix: nil, clearTimeout: .seconds(1), pollInterval: .milliseconds(50),
+            ignoreAlreadyFiring: false)
+    }
+    func run(_ context: StageContext) async throws -> StageOutputs { [:] }
+}
+
+@Suite struct SafetyRunnerTests {
+    static let registry = StageRegistry(TestStages.all + [UndoStage.self, ExposeStage.self, WatchStage.self])
+
+    func run(_ yaml: String, target: FakeDeploymentTarget) async throws -> RunRecord {
+        let p = try PipelineLoader(registry: Self.registry, environment: nil)
+            .load(text: "target: {provider: local, service: web}\n" + yaml, file: "p.yml")
+        let record = RunRecord(
+            id: "p-1", number: 1, pipeline: p, trigger: "manual",
+            commit: CommitInfo(sha: String(repeating: "b", count: 40), branch: "main", message: "m", author: "a"),
+            repository: nil, startedBy: "t", pid: 1, workingDirectory: "/", startedAt: Date(), dryRun: false)
+        var services = ServiceBag()
+        services.set(DeploymentTargetBox(target))
+        let runner = Runner(registry: Self.registry, environment: [:], services: services)
+        return await runner.run(
+            Runner.Job(pipeline: p, record: record, source: InMemorySourceTree(), recorder: InMemoryRecorder()))
+    }
+
+    @Test func failureBeforeAnyChangeSkipsUndoStagesButRunsTheOthers() async throws {
+        let target = FakeDeploymentTarget()
+        let record = try await run(
+            """
+            stages:
+              - {uses: fail, id: build}
+              - {uses: undo-change, id: deploy}
+            on_failure:
+              - {uses: undo-change, id: undo}
+              - {uses: echo, id: notify}
+            """, target: target)
+        #expect(record.status == .rolledBack)
+        #expect(record.stages.map(\.status) == [.failed, .skipped, .skipped, .succeeded])
+        #expect(record.stages[2].error == "nothing was changed before the failure: nothing to undo")
+    }
+
+    @Test func alarmThatDoesNotClearFailsBeforeTheFirstChange() async throws {
+        let target = FakeDeploymentTarget()
+        target.setAlarm("web-5xx", "ALARM", reason: "left over")
+        let record = try await run(
+            """
+            stages:
+              - {uses: undo-change, id: register}
+              - {uses: watch-alarms, id: bake}
+            on_failure:
+              - {uses: undo-change, id: rollback}
+            """, target: target)
+        #expect(record.status == .failed)
+        #expect(record.stages[0].startedAt == nil)
+        #expect(record.stages[0].error?.contains("still in ALARM after waiting") == true)
+        #expect(record.stages[2].status == .skipped)
+        #expect(target.calls.isEmpty)
+    }
+
+    @Test func alarmDuringTheExposureWindowFailsTheRunningStage() async throws {
+        let target = FakeDeploymentTarget()
+        target.setAlarm("web-5xx", "OK")
+        let started = ContinuousClock.now
+        let record = try await run(
+            """
+            stages:
+              - {uses: expose, id: canary}
+              - {uses: watch-alarms, id: bake}
+            on_failure:
+              - {uses: undo-change, id: rollback}
+            """, target: target)
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(record.status == .rolledBack)
+        #expect(record.stages[0].status == .failed)
+        #expect(record.stages[0].error?.contains("alarm web-5xx went to ALARM") == true)
+        #expect(record.stages[0].error?.contains("after stage canary started: Threshold Crossed") == true)
+        #expect(record.alarmBaseline?.map(\.state) == ["OK"])
+    }
+}
