@@ -22,7 +22,7 @@ public final class AWSClient: Sendable {
 
     public init(
         configuration: AWSConfiguration, credentials: any CredentialProvider, retry: RetryPolicy = RetryPolicy(),
-        http: HTTPClient = .shared, logger: Logger = Logger(label: "pipeline.aws")
+        http: HTTPClient = AWSClient.sharedHTTP, logger: Logger = Logger(label: "pipeline.aws")
     ) {
         self.configuration = configuration
         self.credentials = credentials
@@ -30,6 +30,20 @@ public final class AWSClient: Sendable {
         self.http = http
         self.logger = logger
     }
+
+    /// The connection pool every AWS client shares: connecting has a timeout of its own
+    /// (`connectTimeout`, much shorter than an attempt's), and a refused or failed connection fails the
+    /// attempt at once instead of being retried by the pool until the attempt's deadline; the retry
+    /// policy decides what happens next.
+    public static let sharedHTTP: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout.connect = .seconds(Int64(connectTimeout.components.seconds))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
+    /// How long opening a connection to an AWS endpoint may take.
+    public static let connectTimeout: Duration = .seconds(5)
 
     /// A client with the default credential chain and retry policy for an environment.
     public static func standard(region: String, endpointOverride: String? = nil, environment: [String: String])
@@ -180,7 +194,14 @@ public final class AWSClient: Sendable {
             return .failure(error, retryable: retryable, timedOut: false)
         } catch {
             let (code, sent, timedOut) = Self.classify(error)
-            let message = sent ? "\(error)" : "could not connect to \(hostHeader): \(error)"
+            let endpoint = "\(scheme)://\(hostHeader)"
+            let message: String
+            switch code {
+            case "ConnectionRefused": message = "could not connect to \(endpoint): connection refused"
+            case "ConnectTimeout":
+                message = "could not connect to \(endpoint) within \(Self.connectTimeout.components.seconds)s"
+            default: message = sent ? "\(error)" : "could not connect to \(endpoint): \(error)"
+            }
             return .failure(failure(0, code, message), retryable: !sent || request.idempotent, timedOut: timedOut)
         }
     }
