@@ -43,7 +43,7 @@ enum TaskDefinitionTemplate {
         environment: [String: String]
     ) throws -> JSONValue {
         let text = try source.readText(path)
-        let root = try LocatedValue.parse(yaml: text, file: path)
+        let root = try LocatedValue.parse(yaml: text, file: path, maxBytes: InputLimits.templateBytes)
         var problems: [Diagnostic] = []
         var document = convert(root, path: "", scope: scope, problems: &problems)
         if problems.isEmpty { check(root, &problems) }
@@ -54,6 +54,7 @@ enum TaskDefinitionTemplate {
                 problems.append(Diagnostic(location: root.location, path: "", message: e.message))
             }
         }
+        if problems.isEmpty { problems += limits(document, root: root) }
         if !problems.isEmpty {
             throw PipelineError(
                 .invalidInput,
@@ -107,5 +108,30 @@ enum TaskDefinitionTemplate {
             }
             return .object(out)
         }
+    }
+
+    /// ECS's limits, checked before anything is registered: the request size and the containers.
+    static func limits(_ document: JSONValue, root: LocatedValue) -> [Diagnostic] {
+        var problems: [Diagnostic] = []
+        let size = document.canonicalText().utf8.count
+        if size > InputLimits.taskDefinitionBytes {
+            problems.append(
+                Diagnostic(
+                    location: root.location, path: "",
+                    message:
+                        "the rendered task definition is \(size) bytes; ECS takes at most \(InputLimits.taskDefinitionBytes)"
+                ))
+        }
+        if let containers = document["containerDefinitions"]?.arrayValue,
+            containers.count > InputLimits.containersPerTaskDefinition
+        {
+            problems.append(
+                Diagnostic(
+                    location: root.location, path: "containerDefinitions",
+                    message:
+                        "\(containers.count) containers; ECS takes at most \(InputLimits.containersPerTaskDefinition) per task definition"
+                ))
+        }
+        return problems
     }
 }

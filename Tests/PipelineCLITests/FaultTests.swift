@@ -47,4 +47,62 @@ import Testing
         #expect(took < .seconds(20), "took \(took)")
         print("refused endpoint (alarm baseline first: \(alarms)): failed in \(took)")
     }
+
+    /// A pushed "billion laughs" pipeline file: `validate` and `run` exit 2 naming the line, fast and small.
+    @Test func aliasBombIsRefusedWithinAMemoryBound() async throws {
+        var bomb = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        for (name, previous) in zip("bcdefghi", "abcdefgh") {
+            bomb += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]\n"
+        }
+        bomb += "target: {provider: aws, region: us-east-1, cluster: c, service: web}\nstages: [*i]\n"
+        let repo = try repoWith(["bomb": bomb])
+        for command in [["validate"], ["run", "bomb"]] {
+            // Measured by python's getrusage over the one child: its peak resident memory in KiB.
+            let script =
+                "import resource,subprocess,sys; r=subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+                + "print(r.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(r.stderr)"
+            let path = repo.path
+            let out = try await offThread {
+                try ProcessRunner.run(
+                    "python3", ["-c", script, CLI.stockBinary] + command, cwd: path,
+                    environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
+            }
+            let first = out.stdout.split(separator: "\n").first?.split(separator: " ") ?? []
+            #expect(first.first == "2", "\(command): \(out.stdout)\(out.stderr)")
+            let peakKiB = Int(first.last ?? "") ?? .max
+            #expect(peakKiB < 256 * 1024, "\(command): peak RSS \(peakKiB) KiB")
+            #expect(out.stdout.contains("pipelines/bomb.yml:1:4"), "\(out.stdout)")
+            #expect(out.stdout.contains("YAML anchor"), "\(out.stdout)")
+            print("alias bomb, \(command.joined(separator: " ")): exit 2, peak RSS \(peakKiB / 1024) MiB")
+        }
+    }
+
+    @Test func taskDefinitionsOverECSLimitsAreRefusedBeforeAnyCall() async throws {
+        let containers = (0..<11).map { #"{"name": "c\#($0)", "image": "x", "memory": 64}"# }.joined(separator: ",")
+        let big = String(repeating: "v", count: 70_000)
+        let repo = try repoWith(
+            [
+                "many": "target: {provider: aws, region: us-east-1, cluster: c, service: web}\n"
+                    + "stages:\n  - {uses: build-task-definition, with: {template: many.json}}\n",
+                "big": "target: {provider: aws, region: us-east-1, cluster: c, service: web}\n"
+                    + "stages:\n  - {uses: build-task-definition, with: {template: big.json}}\n",
+            ],
+            files: [
+                "many.json": #"{"family": "web", "containerDefinitions": [\#(containers)]}"#,
+                "big.json":
+                    #"{"family": "web", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64, "environment": [{"name": "V", "value": "\#(big)"}]}]}"#,
+            ])
+        let env = ["AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t"]
+        let cli = CLI(cwd: repo.path, environment: env)
+        for (name, message) in [
+            ("many", "11 containers; ECS takes at most 10 per task definition"),
+            ("big", "ECS takes at most 65536"),
+        ] {
+            let out = try await offThread {
+                try ProcessRunner.run(CLI.stockBinary, ["run", name], cwd: cli.cwd, environment: cli.environment)
+            }
+            #expect(out.status == 2, "\(out.stdout)\(out.stderr)")
+            #expect(out.stderr.contains(message), "\(out.stderr)")
+        }
+    }
 }

@@ -18,7 +18,32 @@ public struct LocatedValue: Sendable {
     public var location: SourceLocation
 
     /// Parses YAML (JSON is YAML too); throws `PipelineError` naming the file, line and column.
-    public static func parse(yaml: String, file: String) throws -> LocatedValue {
+    /// Refuses, before parsing, a document over `maxBytes`, and YAML anchors and aliases (their expansion
+    /// is how a small file exhausts memory); bounds the nodes and the depth while converting.
+    public static func parse(yaml: String, file: String, maxBytes: Int = InputLimits.pipelineFileBytes) throws
+        -> LocatedValue
+    {
+        let size = yaml.utf8.count
+        guard size <= maxBytes else {
+            throw PipelineError(
+                .invalidPipeline, "\(file) is \(size) bytes; the limit is \(maxBytes) bytes",
+                diagnostics: [
+                    Diagnostic(
+                        location: SourceLocation(file: file, line: 1, column: 1), path: "",
+                        message: "file too large (\(size) bytes, at most \(maxBytes))")
+                ])
+        }
+        if let found = AnchorScanner.firstAnchorOrAlias(in: yaml) {
+            throw PipelineError(
+                .invalidPipeline, "\(file): YAML anchors and aliases are not supported",
+                diagnostics: [
+                    Diagnostic(
+                        location: SourceLocation(file: file, line: found.line, column: found.column), path: "",
+                        message: found.alias
+                            ? "YAML alias (*name): not supported; write the value out"
+                            : "YAML anchor (&name): not supported; write the value out")
+                ])
+        }
         let node: Node?
         do {
             node = try Yams.compose(yaml: yaml)
@@ -36,12 +61,19 @@ public struct LocatedValue: Sendable {
                     )
                 ])
         }
-        return try convert(node, file: file, depth: 0)
+        var budget = InputLimits.documentNodes
+        return try convert(node, file: file, depth: 0, budget: &budget)
     }
 
-    private static func convert(_ node: Node, file: String, depth: Int) throws -> LocatedValue {
-        guard depth < 64 else {
-            throw PipelineError(.invalidPipeline, "\(file): nested more than 64 levels deep")
+    private static func convert(_ node: Node, file: String, depth: Int, budget: inout Int) throws -> LocatedValue {
+        guard depth < InputLimits.documentDepth else {
+            throw PipelineError(
+                .invalidPipeline, "\(file): nested more than \(InputLimits.documentDepth) levels deep")
+        }
+        budget -= 1
+        guard budget >= 0 else {
+            throw PipelineError(
+                .invalidPipeline, "\(file): more than \(InputLimits.documentNodes) values in one document")
         }
         let location = SourceLocation(file: file, line: node.mark?.line ?? 0, column: node.mark?.column ?? 0)
         switch node {
@@ -49,7 +81,8 @@ public struct LocatedValue: Sendable {
             return LocatedValue(kind: .scalar(scalar.string, plain: scalar.style == .plain), location: location)
         case .sequence(let sequence):
             return LocatedValue(
-                kind: .list(try sequence.map { try convert($0, file: file, depth: depth + 1) }), location: location)
+                kind: .list(try sequence.map { try convert($0, file: file, depth: depth + 1, budget: &budget) }),
+                location: location)
         case .mapping(let mapping):
             var pairs: [(key: String, keyLocation: SourceLocation, value: LocatedValue)] = []
             var seen: [String: SourceLocation] = [:]
@@ -71,7 +104,8 @@ public struct LocatedValue: Sendable {
                         ])
                 }
                 seen[keyScalar.string] = keyLocation
-                pairs.append((keyScalar.string, keyLocation, try convert(value, file: file, depth: depth + 1)))
+                pairs.append(
+                    (keyScalar.string, keyLocation, try convert(value, file: file, depth: depth + 1, budget: &budget)))
             }
             return LocatedValue(kind: .map(pairs), location: location)
         case .alias:
