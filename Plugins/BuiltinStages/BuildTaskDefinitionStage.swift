@@ -17,10 +17,25 @@ public struct BuildTaskDefinitionStage: Stage {
     public init() {}
 
     static func render(_ inputs: StageInputs, source: any SourceTree, scope: ExpressionScope) throws -> JSONValue {
-        try TaskDefinitionTemplate.render(
-            path: try inputs.requiredString("template"), source: source, scope: scope,
+        let path = try inputs.requiredString("template")
+        let document = try TaskDefinitionTemplate.render(
+            path: path, source: source, scope: scope,
             image: try inputs.string("image"), container: try inputs.string("container"),
             environment: try inputs.stringMap("environment") ?? [:])
+        let leaks = SecretFields.find(in: document, redactor: Redactor(environment: scope.environment))
+        if !leaks.isEmpty {
+            throw PipelineError(
+                .invalidInput,
+                "task definition template \(path): \(leaks.count) field\(leaks.count == 1 ? "" : "s") would hold a secret",
+                diagnostics: leaks.map {
+                    Diagnostic(
+                        location: SourceLocation(file: path, line: 1, column: 1), path: $0,
+                        message:
+                            "holds the value of a secret environment variable: it would be registered in ECS and written to disk. Pass secrets with the container's `secrets` (valueFrom an SSM parameter or a Secrets Manager ARN) instead"
+                    )
+                })
+        }
+        return document
     }
 
     public static func preflight(_ check: PreflightContext) throws {
@@ -46,6 +61,24 @@ public struct BuildTaskDefinitionStage: Stage {
             }
         }
         return ["family": .string(family)]
+    }
+}
+
+/// Task definition fields that hold a secret value. `secrets[].valueFrom` and
+/// `repositoryCredentials.credentialsParameter` name where a secret lives (ARNs), so they are allowed.
+enum SecretFields {
+    static func find(in document: JSONValue, redactor: Redactor, path: String = "") -> [String] {
+        switch document {
+        case .string(let s): return redactor.containsSecret(s) ? [path] : []
+        case .array(let items):
+            return items.enumerated().flatMap { find(in: $1, redactor: redactor, path: "\(path)[\($0)]") }
+        case .object(let fields):
+            return fields.keys.sorted().flatMap { key -> [String] in
+                if key == "valueFrom" || key == "credentialsParameter" { return [] }
+                return find(in: fields[key]!, redactor: redactor, path: path.isEmpty ? key : "\(path).\(key)")
+            }
+        default: return []
+        }
     }
 }
 

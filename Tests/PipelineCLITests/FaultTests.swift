@@ -105,4 +105,38 @@ import Testing
             #expect(out.stderr.contains(message), "\(out.stderr)")
         }
     }
+
+    /// A secret in a task-definition field is refused before anything runs; nothing on disk holds it.
+    @Test func secretValuedTaskDefinitionFieldIsRefusedAndNeverWritten() async throws {
+        let secret = "s3cr3t-\(UUID().uuidString)"
+        let repo = try repoWith(
+            [
+                "web": "target: {provider: aws, region: us-east-1, cluster: c, service: web}\n"
+                    + "stages:\n  - {uses: build-task-definition, with: {template: td.json, "
+                    + "image: \"repo/app:${{ env.AWS_SECRET_ACCESS_KEY }}\"}}\n"
+                    + "  - {uses: register-task-definition}\n"
+            ],
+            files: [
+                "td.json": #"""
+                    {"family": "web", "containerDefinitions": [{"name": "app", "image": "x", "memory": 64,
+                     "secrets": [{"name": "DB", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/db"}]}]}
+                    """#
+            ])
+        let env = [
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": secret,
+        ]
+        let cli = CLI(cwd: repo.path, environment: env)
+        for arguments in [["run", "web"], ["run", "web", "--dry-run"]] {
+            let out = try await offThread {
+                try ProcessRunner.run(CLI.stockBinary, arguments, cwd: cli.cwd, environment: cli.environment)
+            }
+            #expect(out.status == 2, "\(arguments): \(out.stdout)\(out.stderr)")
+            #expect(out.stderr.contains("containerDefinitions[0].image: holds the value of a secret"), "\(out.stderr)")
+            #expect(out.stderr.contains("`secrets` (valueFrom"))
+            #expect(!(out.stdout + out.stderr).contains(secret))
+        }
+        // Nothing under the repository (where the state folder is) holds the secret.
+        let grep = try ProcessRunner.run("grep", ["-rl", secret, repo.path])
+        #expect(grep.stdout.isEmpty, "\(grep.stdout)")
+    }
 }

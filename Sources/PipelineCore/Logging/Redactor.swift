@@ -20,6 +20,9 @@ public struct Redactor: Sendable {
         }
     }
 
+    /// Whether the text holds a secret value.
+    public func containsSecret(_ text: String) -> Bool { secrets.contains { text.contains($0) } }
+
     /// The text with every secret value replaced by `***`.
     public func redact(_ text: String) -> String {
         guard !secrets.isEmpty else { return text }
@@ -29,4 +32,20 @@ public struct Redactor: Sendable {
         }
         return out
     }
+}
+
+/// Saves artifacts with every secret value masked: nothing a stage saves under the state folder holds
+/// a secret in clear (a second line of defence behind the stages' own checks).
+struct RedactingArtifacts: ArtifactSink {
+    let base: any ArtifactSink
+    let redactor: Redactor
+
+    func save(_ name: String, data: Data) throws {
+        guard let text = String(data: data, encoding: .utf8), redactor.containsSecret(text) else {
+            return try base.save(name, data: data)
+        }
+        try base.save(name, data: Data(redactor.redact(text).utf8))
+    }
+
+    func load(_ name: String) throws -> Data? { try base.load(name) }
 }

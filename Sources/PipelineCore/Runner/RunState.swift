@@ -354,7 +354,8 @@ struct RunState {
             step: StepInfo(id: step.id, uses: step.uses), inputs: inputs, target: job.pipeline.target,
             outputs: record.outputs, commit: record.commit,
             run: RunInfo(id: record.id, pipeline: record.pipeline, trigger: record.trigger), failure: failure,
-            logger: logger, clock: runner.clock, source: job.source, artifacts: job.recorder.artifacts,
+            logger: logger, clock: runner.clock, source: job.source,
+            artifacts: RedactingArtifacts(base: job.recorder.artifacts, redactor: redactor),
             history: runner.history, environment: runner.environment, isDryRun: record.dryRun,
             services: services)
     }
