@@ -139,4 +139,41 @@ import Testing
         let grep = try ProcessRunner.run("grep", ["-rl", secret, repo.path])
         #expect(grep.stdout.isEmpty, "\(grep.stdout)")
     }
+
+    /// In a plain folder (not a git repository): a template that is a symbolic link out of the folder is
+    /// refused, and a file name that is not a plain name cannot name runs.
+    @Test func pathsAndNamesStayInsideTheirRoots() async throws {
+        let folder = NSTemporaryDirectory() + "plain-\(UUID().uuidString)"
+        let outside = NSTemporaryDirectory() + "outside-\(UUID().uuidString).json"
+        try FileManager.default.createDirectory(atPath: folder + "/pipelines", withIntermediateDirectories: true)
+        try #"{"family": "web", "containerDefinitions": [{"name": "a", "image": "x", "memory": 64}]}"#
+            .write(toFile: outside, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/td.json", withDestinationPath: outside)
+        let stages = "stages:\n  - {uses: build-task-definition, with: {template: td.json}}\n"
+        try ("target: {provider: aws, region: us-east-1, cluster: c, service: web}\n" + stages)
+            .write(toFile: folder + "/pipelines/web.yml", atomically: true, encoding: .utf8)
+        try ("target: {provider: local, service: web}\nstages:\n  - {uses: wait, with: {duration: 0s}}\n")
+            .write(toFile: folder + "/pipelines/...yml", atomically: true, encoding: .utf8)
+        defer {
+            try? FileManager.default.removeItem(atPath: folder)
+            try? FileManager.default.removeItem(atPath: outside)
+        }
+        let out = try await offThread {
+            try ProcessRunner.run(
+                CLI.stockBinary, ["validate"], cwd: folder,
+                environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
+        }
+        #expect(out.status == 2, "\(out.stdout)\(out.stderr)")
+        let text = out.stdout + out.stderr
+        #expect(text.contains("td.json is a symbolic link that leaves the repository"), "\(text)")
+        #expect(text.contains("the file name gives the pipeline name '..'"), "\(text)")
+        let run = try await offThread {
+            try ProcessRunner.run(
+                CLI.stockBinary, ["run", "pipelines/...yml", "--state-dir", folder + "/state"], cwd: folder,
+                environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
+        }
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/state/runs/.."))
+        #expect((try? FileManager.default.contentsOfDirectory(atPath: folder + "/state/runs")) ?? [] == [])
+    }
 }

@@ -28,9 +28,11 @@ struct PipelineReader {
         var stages: [Step] = []
         var onFailure: [Step] = []
         var sawStages = false
+        var named = false
         for (key, keyLocation, value) in pairs {
             switch key {
             case "name":
+                named = true
                 if let s = string(value, "name") {
                     if Self.isValidName(s) {
                         name = s
@@ -56,12 +58,21 @@ struct PipelineReader {
         } else if stages.isEmpty, case .list = pairs.first(where: { $0.key == "stages" })?.value.kind {
             error(pairs.first(where: { $0.key == "stages" })?.keyLocation, "stages", "needs at least one stage")
         }
+        if !named, !Self.isValidName(name) {
+            // The name comes from the file's: it names the run folder, so it must be a plain name.
+            error(
+                SourceLocation(file: file, line: 1, column: 1), "name",
+                "the file name gives the pipeline name '\(name)', which is not letters, digits, '.', '_' or '-' starting with a letter or digit (no '..'); rename the file or set name:"
+            )
+        }
         checkSteps(main: stages, onFailure: onFailure)
         return Pipeline(name: name, file: file, push: push, target: target, stages: stages, onFailure: onFailure)
     }
 
     static func isValidName(_ s: String) -> Bool {
-        guard !s.isEmpty, s.count <= 100, s.first!.isLetter || s.first!.isNumber else { return false }
+        guard !s.isEmpty, s.count <= 100, s.first!.isLetter || s.first!.isNumber, !s.contains("..") else {
+            return false
+        }
         return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
 

@@ -45,10 +45,16 @@ public struct DirectorySourceTree: SourceTree {
 
     public var description: String { root.path }
 
+    /// The file's URL; throws when the path, or a symbolic link on the way, leads outside the folder.
     private func resolve(_ path: String) throws -> URL {
         let url = root.appendingPathComponent(path).standardizedFileURL
         guard url.path == root.path || url.path.hasPrefix(root.path + "/") else {
             throw PipelineError(.invalidInput, "path \(path) leaves the repository")
+        }
+        let real = url.resolvingSymlinksInPath().path
+        let realRoot = root.resolvingSymlinksInPath().path
+        guard real == realRoot || real.hasPrefix(realRoot + "/") else {
+            throw PipelineError(.invalidInput, "path \(path) is a symbolic link that leaves the repository (to \(real))")
         }
         return url
     }
