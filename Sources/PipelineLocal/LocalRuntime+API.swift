@@ -26,9 +26,21 @@ extension LocalRuntime {
                     .invalidInput,
                     "listener_port \(listener.port) is already used by service \(other.name) on this agent")
             }
+            let previous = state.listeners[listener.name]
             state.listeners[listener.name] = listener
             await bind(listener)
-            if let error = listenerErrors[listener.name] { throw PipelineError(.io, error) }
+            if let error = listenerErrors[listener.name] {
+                // Bad input, not a fault: keep what was there, and say which port and why.
+                state.listeners[listener.name] = previous
+                listenerErrors[listener.name] = nil
+                if let previous { await bind(previous) }
+                let inUse = error.contains("Address already in use")
+                throw PipelineError(
+                    .invalidInput,
+                    inUse
+                        ? "listener_port \(listener.port): 127.0.0.1:\(listener.port) is already in use by another process; choose another target.listener_port"
+                        : "listener_port \(listener.port): \(error)")
+            }
         }
         if state.services[service] == nil {
             state.services[service] = LocalService(

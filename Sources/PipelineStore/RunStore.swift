@@ -16,7 +16,10 @@ public struct RunStore: Sendable {
     public init(root: String) throws {
         self.root = (root as NSString).standardizingPath
         for folder in [self.root, "\(self.root)/runs", "\(self.root)/index", "\(self.root)/locks"] {
-            try Posix.makeDirectory(folder)
+            do { try Posix.makeDirectory(folder) } catch let error as PipelineError {
+                // The user's --state-dir (or PIPELINE_STATE_DIR) is unusable: bad input, exit 2.
+                throw PipelineError(.invalidInput, "state folder \(self.root): \(error.message)")
+            }
         }
         guard access(self.root, R_OK | W_OK | X_OK) == 0 else {
             throw PipelineError(.invalidInput, "state folder \(self.root) is not readable and writable by this user")

@@ -144,6 +144,46 @@ import Testing
         #expect(validate.stderr.contains("pipelines/bad.yml:10:43: target.alarms[0].comparison_operator"))
     }
 
+    /// A listener port that another process holds is bad input: exit 2 naming it, no agent left running.
+    @Test func takenListenerPortExitsTwoAndLeavesNothingRunning() async throws {
+        let f = try Fixture(service: "taken", stages: "  - {uses: promote}")
+        defer { f.stop() }
+        let holder = try ProcessRunner.start(
+            "python3",
+            [
+                "-c",
+                "import socket,time; s=socket.socket(); s.bind(('127.0.0.1', \(f.port))); s.listen(); print('ready', flush=True); time.sleep(120)",
+            ])
+        defer {
+            holder.signal(SIGKILL)
+            _ = holder.wait()
+        }
+        #expect(await eventually(.seconds(10)) { holder.stdoutSoFar.contains("ready") })
+        let run = try await f.run()
+        #expect(run.status == 2, "\(run.stdout)\(run.stderr)")
+        #expect(
+            run.stderr.contains("listener_port \(f.port): 127.0.0.1:\(f.port) is already in use by another process"),
+            "\(run.stderr)")
+        #expect(!run.stderr.contains("errno"))
+        let status = try await f.cli(["agent", "status", "--state-dir", f.state])
+        #expect(status.status != 0, "the agent is still running: \(status.stdout)")
+    }
+
+    @Test func stateDirThatIsAFileIsBadInput() async throws {
+        let file = NSTemporaryDirectory() + "state-file-\(UUID().uuidString)"
+        try "x".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let repo = try repoWith(["web": localTarget + "stages:\n  - {uses: wait, with: {duration: 0s}}\n"])
+        let cli = CLI(cwd: repo.path)
+        for arguments in [["run", "web", "--state-dir", file], ["runs", "--state-dir", file]] {
+            let out = try await offThread {
+                try ProcessRunner.run(CLI.stockBinary, arguments, cwd: cli.cwd, environment: cli.environment)
+            }
+            #expect(out.status == 2, "\(arguments): \(out.stdout)\(out.stderr)")
+            #expect(out.stderr.contains("state folder \(file): \(file) exists and is not a folder"), "\(out.stderr)")
+        }
+    }
+
     @Test func dryRunOnAFreshAgentChangesNothing() async throws {
         let f = try Fixture(
             service: "dry", stages: Self.canaryThenPromote.replacingOccurrences(of: "SERVICE", with: "dry"))

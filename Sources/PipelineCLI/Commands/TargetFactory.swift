@@ -45,7 +45,13 @@ enum TargetFactory {
             }
             let target = LocalDeploymentTarget(
                 client: outcome.client, paths: paths, source: source, declared: configure ? nil : settings)
-            if configure { try await target.configure(settings) }
+            if configure {
+                do { try await target.configure(settings) } catch {
+                    // Bad settings (a taken port): leave nothing running that this run started.
+                    if outcome.started { _ = try? await outcome.client.call(AgentRequest("stop"), timeout: 10) }
+                    throw error
+                }
+            }
             return target
         default:
             return nil
