@@ -118,12 +118,13 @@ import Testing
             ],
             files: [
                 "td.json": #"""
-                    {"family": "web", "containerDefinitions": [{"name": "app", "image": "x", "memory": 64,
-                     "secrets": [{"name": "DB", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/db"}]}]}
-                    """#
+                {"family": "web", "containerDefinitions": [{"name": "app", "image": "x", "memory": 64,
+                 "secrets": [{"name": "DB", "valueFrom": "arn:aws:ssm:us-east-1:1:parameter/db"}]}]}
+                """#
             ])
         let env = [
-            "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+            "AWS_SECRET_ACCESS_KEY": secret,
         ]
         let cli = CLI(cwd: repo.path, environment: env)
         for arguments in [["run", "web"], ["run", "web", "--dry-run"]] {

@@ -8,8 +8,10 @@ POST /__fault__ {"mode": M, "count": N, "seconds": S}: the next N requests get f
   drop_before  the connection is closed without an answer, not forwarded
   drop_after   forwarded (so applied), then the connection is closed without an answer
   stall        waits S seconds, then forwards
+With "operation": OP only requests of that operation count. {"random": P, "seed": N} instead arms a
+fault for every request with probability P, its mode drawn from the five above (stalls of S seconds).
 GET /__fault__/stats returns how many requests were forwarded, by operation (X-Amz-Target's
-operation or the query Action). Prints {"port": N} when ready. Dies with its parent.
+operation or the query Action); GET /__fault__/injected how many faults, by "operation:mode". Prints {"port": N} when ready. Dies with its parent.
 """
 import argparse
 import os
@@ -22,7 +24,10 @@ import urllib.parse
 import http.client
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-state = {"mode": None, "count": 0, "seconds": 0, "forwarded": {}}
+state = {"mode": None, "count": 0, "seconds": 0, "operation": None, "random": 0.0, "forwarded": {},
+         "injected": {}}
+rng = __import__("random").Random(1)
+MODES = ["throttle", "unavailable", "drop_before", "drop_after", "stall"]
 lock = threading.Lock()
 
 
@@ -48,13 +53,17 @@ class Handler(BaseHTTPRequestHandler):
             spec = json.loads(body or b"{}")
             with lock:
                 state.update(mode=spec.get("mode"), count=int(spec.get("count", 1)),
-                             seconds=float(spec.get("seconds", 0)))
+                             seconds=float(spec.get("seconds", 0)), operation=spec.get("operation"),
+                             random=float(spec.get("random", 0)))
+                if "seed" in spec:
+                    rng.seed(int(spec["seed"]))
                 if spec.get("reset"):
                     state["forwarded"] = {}
             out = b"{}"
         else:
             with lock:
-                out = json.dumps(state["forwarded"]).encode()
+                which = "injected" if self.path.endswith("/injected") else "forwarded"
+                out = json.dumps(state[which]).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(out)))
         self.end_headers()
@@ -66,9 +75,17 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/__fault__"):
             return self._control(body)
         with lock:
-            mode = state["mode"] if state["count"] > 0 else None
-            if mode:
+            op = operation(self.headers, body)
+            mode = None
+            if state["random"] > 0:
+                if rng.random() < state["random"]:
+                    mode = rng.choice(MODES)
+            elif state["count"] > 0 and state["operation"] in (None, op):
+                mode = state["mode"]
                 state["count"] -= 1
+            if mode:
+                key = "%s:%s" % (op, mode)
+                state["injected"][key] = state["injected"].get(key, 0) + 1
             seconds = state["seconds"]
         if mode == "throttle":
             return self._reply(400, b'{"__type":"ThrottlingException","message":"Rate exceeded"}',
@@ -84,7 +101,6 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(seconds)
         status, headers, data = self._forward(body)
         with lock:
-            op = operation(self.headers, body)
             state["forwarded"][op] = state["forwarded"].get(op, 0) + 1
         if mode == "drop_after":
             self.close_connection = True

@@ -53,12 +53,45 @@ public struct AWSDeploymentTarget: DeploymentTarget {
         try await ecs.describeTaskDefinition(arn).map { Self.record($0.0) }
     }
 
+    /// Registers with a unique `pipeline:registration` tag. RegisterTaskDefinition is not idempotent:
+    /// after a failure that may have been applied (a lost answer, a 5xx), the family's newest revisions
+    /// are searched for the tag before registering again, so a retry never makes a duplicate revision.
     public func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
         -> TaskDefinitionRecord
     {
-        Self.record(
-            try await ecs.registerTaskDefinition(
-                document, tags: tags.keys.sorted().map { ECS.Tag(key: $0, value: tags[$0]!) }))
+        var tags = tags
+        let token = UUID().uuidString.lowercased()
+        tags[Self.registrationTag] = token
+        let ecsTags = tags.keys.sorted().map { ECS.Tag(key: $0, value: tags[$0]!) }
+        let family = document["family"]?.stringValue ?? ""
+        var attempt = 1
+        while true {
+            do {
+                return Self.record(try await ecs.registerTaskDefinition(document, tags: ecsTags))
+            } catch let error as AWSError where error.mayHaveBeenApplied && attempt < Self.registrationAttempts {
+                if let found = try await findRegistration(family: family, token: token) { return found }
+                try await Task.sleep(for: client.retry.delay(after: attempt))
+                attempt += 1
+            }
+        }
+    }
+
+    /// The tag that makes a registration findable after an ambiguous failure.
+    public static let registrationTag = "pipeline:registration"
+    static let registrationAttempts = 4
+
+    /// The revision of `family` registered with `token`, among its newest revisions.
+    func findRegistration(family: String, token: String) async throws -> TaskDefinitionRecord? {
+        let arns = try await ecs.listTaskDefinitions(familyPrefix: family, limit: 10)
+            .filter { $0.split(separator: "/").last?.split(separator: ":").first.map(String.init) == family }
+        for arn in arns.prefix(5) {
+            if let (td, tags) = try await ecs.describeTaskDefinition(arn),
+                tags.contains(where: { $0.key == Self.registrationTag && $0.value == token })
+            {
+                return Self.record(td)
+            }
+        }
+        return nil
     }
 
     static func state(_ s: ECS.Service) -> ServiceState {

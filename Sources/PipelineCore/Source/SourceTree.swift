@@ -54,7 +54,8 @@ public struct DirectorySourceTree: SourceTree {
         let real = url.resolvingSymlinksInPath().path
         let realRoot = root.resolvingSymlinksInPath().path
         guard real == realRoot || real.hasPrefix(realRoot + "/") else {
-            throw PipelineError(.invalidInput, "path \(path) is a symbolic link that leaves the repository (to \(real))")
+            throw PipelineError(
+                .invalidInput, "path \(path) is a symbolic link that leaves the repository (to \(real))")
         }
         return url
     }
