@@ -68,10 +68,18 @@ public struct AlarmWatchStage: Stage {
         if let found = try await watched.check() { throw StageFailure(found.message) }
         let deadline = ContinuousClock.now + bake
         var checks = 1
+        var failures = TransientFailures()
         while ContinuousClock.now < deadline {
             try await context.sleep(for: min(poll, deadline - ContinuousClock.now))
             checks += 1
-            if let found = try await watched.check() { throw StageFailure(found.message) }
+            do {
+                if let found = try await watched.check() { throw StageFailure(found.message) }
+                failures.reset()
+            } catch let failure as StageFailure {
+                throw failure
+            } catch {
+                try failures.absorb(error) { logger.warning("\($0)") }
+            }
         }
         context.logger.info("no alarm went to ALARM in \(DurationFormat.format(bake)) (\(checks) checks)")
         return ["alarms_checked": .number(Double(watched.entries.count))]

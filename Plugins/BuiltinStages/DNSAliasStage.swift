@@ -72,12 +72,27 @@ public struct DNSAliasStage: Stage {
         context.logger.info("UPSERT \(name) → \(alias.dnsName) (change \(change)); waiting for INSYNC")
         let deadline = ContinuousClock.now + (try context.inputs.duration("timeout") ?? .seconds(300))
         let poll = try context.pollInterval(default: .seconds(5))
-        while try await target.changeStatus(change) != "INSYNC" {
+        var failures = TransientFailures()
+        while try await Self.status(target, change, &failures, context) != "INSYNC" {
             guard ContinuousClock.now + poll < deadline else {
                 throw StageFailure("change \(change) not INSYNC in time")
             }
             try await context.sleep(for: poll)
         }
         return ["record_name": .string(name), "change_id": .string(change)]
+    }
+
+    /// The change's status; "PENDING" after a transient failure (looked at again next time).
+    static func status(
+        _ target: any DeploymentTarget, _ change: String, _ failures: inout TransientFailures, _ context: StageContext
+    ) async throws -> String {
+        do {
+            let status = try await target.changeStatus(change)
+            failures.reset()
+            return status
+        } catch {
+            try failures.absorb(error) { context.logger.warning("\($0)") }
+            return "PENDING"
+        }
     }
 }

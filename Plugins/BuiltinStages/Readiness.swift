@@ -93,14 +93,20 @@ enum Readiness {
         let deadline = ContinuousClock.now + timeout
         var lastReported = ""
         var lastProblems: [String] = []
+        var failures = TransientFailures()
         while true {
             let look: Look
             do {
                 look = try await Self.look(
                     target, service: service, deploymentID: deploymentID, taskDefinition: taskDefinition)
+                failures.reset()
             } catch let failure as StageFailure {
                 context.logger.error("\(failure.message)")
                 throw failure
+            } catch {
+                try failures.absorb(error) { context.logger.warning("\(service): \($0)") }
+                try await context.sleep(for: poll)
+                continue
             }
             if look.report != lastReported {
                 context.logger.info("\(service): deployment \(deploymentID) \(look.report)")

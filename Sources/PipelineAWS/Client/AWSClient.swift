@@ -202,7 +202,9 @@ public final class AWSClient: Sendable {
                 message = "could not connect to \(endpoint) within \(Self.connectTimeout.components.seconds)s"
             default: message = sent ? "\(error)" : "could not connect to \(endpoint): \(error)"
             }
-            return .failure(failure(0, code, message), retryable: !sent || request.idempotent, timedOut: timedOut)
+            // Nothing listens at a refused address: retrying within seconds only delays the answer.
+            let retryable = code != "ConnectionRefused" && (!sent || request.idempotent)
+            return .failure(failure(0, code, message), retryable: retryable, timedOut: timedOut)
         }
     }
 

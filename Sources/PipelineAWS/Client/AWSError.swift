@@ -38,7 +38,13 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-extension AWSError {
+extension AWSError: TransientFailure {
+    /// Throttling, a server error, or a transport failure: the same call may succeed later.
+    public var isTransient: Bool {
+        status == 0 || status >= 500 || status == 429 || RetryPolicy.throttlingCodes.contains(code)
+            || RetryPolicy.transientCodes.contains(code)
+    }
+
     /// The request may have been applied although no success came back: it reached the server and
     /// the answer was lost (a timeout, a dropped connection) or was a server error.
     public var mayHaveBeenApplied: Bool {

@@ -3,7 +3,8 @@ import Foundation
 /// The SDKs' "standard" retry mode: throttling, transient errors and 5xx are retried with exponential
 /// backoff and full jitter, up to `maxAttempts`, while a shared retry quota lasts.
 public struct RetryPolicy: Sendable {
-    /// Attempts per call, including the first (`AWS_MAX_ATTEMPTS`, default 3).
+    /// Attempts per call, including the first (`AWS_MAX_ATTEMPTS`, default 5: a deployment makes many
+    /// calls, and one exhausted call fails the stage; a refused connection is never retried).
     public var maxAttempts: Int
     /// The backoff base: attempt n waits random(0, base × 2^(n-1)), capped at `maxBackoff`.
     public var baseDelay: Duration
@@ -15,7 +16,7 @@ public struct RetryPolicy: Sendable {
     public var callTimeout: Duration
 
     public init(
-        maxAttempts: Int = 3, baseDelay: Duration = .seconds(1), maxBackoff: Duration = .seconds(20),
+        maxAttempts: Int = 5, baseDelay: Duration = .seconds(1), maxBackoff: Duration = .seconds(20),
         attemptTimeout: Duration = .seconds(30), callTimeout: Duration = .seconds(120)
     ) {
         self.maxAttempts = maxAttempts
