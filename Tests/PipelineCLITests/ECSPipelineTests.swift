@@ -93,13 +93,13 @@ import Testing
     }
 
     /// A fixture of its own in moto and a repository, made on a thread of its own.
-    static func setup(bake: String = "1s") async throws -> Setup {
-        try await offThread { try makeSetup(bake: bake) }
+    static func setup(bake: String = "1s", name: String? = nil) async throws -> Setup {
+        try await offThread { try makeSetup(bake: bake, name: name) }
     }
 
-    static func makeSetup(bake: String) throws -> Setup {
+    static func makeSetup(bake: String, name given: String? = nil) throws -> Setup {
         let moto = try Moto.shared()
-        let name = "e2e\(UInt32.random(in: 0...UInt32.max) % 1_000_000)"
+        let name = given ?? "e2e\(UInt32.random(in: 0...UInt32.max) % 1_000_000)"
         let fx = try Moto.fixture(moto.endpoint, "setup", name)
         let repo = try GitFixture()
         try repo.write("pipelines/web.yml", pipeline(name, zone: fx["hosted_zone_id"] as! String, bake: bake))

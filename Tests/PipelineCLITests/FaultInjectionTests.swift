@@ -62,4 +62,15 @@ import Testing
             "10 runs under 20% faults: \(succeeded)/10 succeeded, \(injected.values.reduce(0, +)) faults injected: \(injected.filter { $0.key.hasPrefix("Register") })"
         )
     }
+
+    /// ECS takes a clientToken of at most 36 characters (the simulator checks it): a long service name
+    /// (its canary `<service>-canary` is 33 characters here; ALB names cap the fixture at 26) still works.
+    @Test func longServiceNameStaysWithinTheClientTokenLimit() async throws {
+        let name = "longservicename\(100_000 + UInt32.random(in: 0..<900_000))token"
+        #expect(name.count == 26)
+        let s = try await ECSPipelineTests.setup(name: name)
+        let out = try await s.run("run", "web")
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        #expect(try await s.service("\(s.name)-canary")["serviceName"] as? String == "\(s.name)-canary")
+    }
 }

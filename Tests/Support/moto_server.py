@@ -273,6 +273,18 @@ def patch_ecs():
                 out += original_describe_tasks(self, cluster_str, rest)
             return out
 
+    # ECS's limit on CreateService's clientToken: at most 36 ASCII characters.
+    original_create_response = ecs_responses.EC2ContainerServiceResponse.create_service
+
+    def create_service_response(self):
+        token = self._get_param("clientToken")
+        if token is not None and (len(token) > 36 or not token.isascii()):
+            from moto.ecs.exceptions import InvalidParameterException
+            raise InvalidParameterException(
+                "clientToken: must be at most 36 ASCII characters, got %d" % len(token))
+        return original_create_response(self)
+
+    ecs_responses.EC2ContainerServiceResponse.create_service = create_service_response
     backend_cls.create_service = create_service
     backend_cls.update_service = update_service
     backend_cls.describe_services = describe_services

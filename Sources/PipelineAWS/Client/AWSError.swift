@@ -48,7 +48,10 @@ extension AWSError: TransientFailure {
     /// The request may have been applied although no success came back: it reached the server and
     /// the answer was lost (a timeout, a dropped connection) or was a server error.
     public var mayHaveBeenApplied: Bool {
-        if status == 0 { return ["Timeout", "ConnectionClosed", "ConnectionReset", "TransportError", "HTTPClientError"].contains(code) }
+        if status == 0 {
+            return ["Timeout", "ConnectionClosed", "ConnectionReset", "TransportError", "HTTPClientError"].contains(
+                code)
+        }
         return status >= 500 && status != 503
     }
 }
