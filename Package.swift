@@ -95,6 +95,10 @@ let package = Package(
             ],
             path: "Benchmarks/PipelineBench"
         ),
+        // Seeded mutation fuzzing of what a commit controls (scripts/fuzz).
+        .executableTarget(
+            name: "pipeline-fuzz", dependencies: ["PipelineCore", "PipelineTestKit", "BuiltinStages"],
+            path: "Benchmarks/PipelineFuzz"),
         .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore", "PipelineTestKit"]),
         .testTarget(name: "PipelineLocalTests", dependencies: ["PipelineLocal", "PipelineTestKit"]),
         .testTarget(name: "PipelineStoreTests", dependencies: ["PipelineStore", "PipelineTestKit"]),
@@ -105,6 +109,7 @@ let package = Package(
             name: "PipelineCLITests",
             dependencies: [
                 "PipelineCLI", "PipelineLocal", "PipelineTestKit", "pipeline", "pipeline-testkit", "pipeline-webhook",
+                "pipeline-fuzz",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -177,4 +177,15 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder + "/state/runs/.."))
         #expect((try? FileManager.default.contentsOfDirectory(atPath: folder + "/state/runs")) ?? [] == [])
     }
+
+    /// The fuzzer's short run (scripts/fuzz runs the long one): every mutated pipeline, template and
+    /// expression ends in a result or a clear error.
+    @Test func fuzzShortRun() async throws {
+        let binary = ProcessRunner.productsFolder.appendingPathComponent("pipeline-fuzz").path
+        let seed = String(UInt32.random(in: 1...UInt32.max))
+        let out = try await offThread { try ProcessRunner.run(binary, ["--inputs", "20000", "--seed", seed]) }
+        #expect(out.status == 0, "seed \(seed): \(out.stdout)\(out.stderr)")
+        #expect(out.stdout.contains("20000 inputs"), "\(out.stdout)")
+        #expect(out.stdout.contains("0 unexpected errors"), "\(out.stdout)")
+    }
 }
