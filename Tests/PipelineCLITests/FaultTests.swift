@@ -43,8 +43,10 @@ import Testing
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("could not connect to http://127.0.0.1:9: connection refused"), "\(out.stdout)")
         #expect(!out.stdout.contains("errno"))
-        // Three attempts with backoff, not three 30 s attempts (and the rollback's as many again).
-        #expect(took < .seconds(20), "took \(took)")
+        // One attempt: a refused connection is not retried, nor re-dialled by the pool until a deadline.
+        // (How fast that is, is a figure for `scripts/bench`; an unloaded run takes ~0.1 s.)
+        #expect(!out.stdout.contains(" attempts"), "\(out.stdout)")
+        #expect(took < .seconds(120), "took \(took)")
         print("refused endpoint (alarm baseline first: \(alarms)): failed in \(took)")
     }
 
