@@ -109,4 +109,14 @@ struct WatchStage: Stage {
         #expect(record.stages[0].error?.contains("after stage canary started: Threshold Crossed") == true)
         #expect(record.alarmBaseline?.map(\.state) == ["OK"])
     }
+
+    /// A guard's finding that arrives after its stage ended never fails the next stage (the rollback).
+    @Test func lateGuardFailureIsDroppedForTheNextStage() {
+        let control = RunControl()
+        control.fail("alarm fired", stage: "bake")
+        #expect(control.takeFailure(stage: "rollback") == nil)
+        #expect(control.takeFailure(stage: "bake") == nil)
+        control.fail("alarm fired", stage: "bake")
+        #expect(control.takeFailure(stage: "bake") == "alarm fired")
+    }
 }

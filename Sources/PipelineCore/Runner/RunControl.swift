@@ -4,7 +4,7 @@ import Synchronization
 public final class RunControl: Sendable {
     private struct State {
         var cancelReason: String?
-        var failure: String?
+        var failure: (stage: String, message: String)?
         var current: Task<StageOutputs, any Error>?
         var record: RunRecord?
     }
@@ -22,20 +22,21 @@ public final class RunControl: Sendable {
         task?.cancel()
     }
 
-    /// Fails the running stage with `message` (the alarm guard's finding): it is cancelled and recorded
-    /// as failed, and `on_failure` runs.
-    public func fail(_ message: String) {
+    /// Fails the stage `stage` with `message` (the alarm guard's finding) while it runs: it is cancelled
+    /// and recorded as failed, and `on_failure` runs. A failure for a stage that already ended is dropped.
+    public func fail(_ message: String, stage: String) {
         let task = state.withLock { state -> Task<StageOutputs, any Error>? in
-            if state.failure == nil { state.failure = message }
+            if state.failure == nil { state.failure = (stage, message) }
             return state.current
         }
         task?.cancel()
     }
 
-    /// Takes the failure `fail` set, if any.
-    func takeFailure() -> String? {
+    /// Takes the failure `fail` set for `stage`, if any; one set for another stage is dropped.
+    func takeFailure(stage: String) -> String? {
         state.withLock { s in
-            defer { s.failure = nil }; return s.failure
+            defer { s.failure = nil }
+            return s.failure?.stage == stage ? s.failure?.message : nil
         }
     }
 

@@ -290,12 +290,13 @@ struct RunState {
             try await Self.run(stage, context, timeout: timeout, clock: clock)
         }
         job.control.setCurrent(task, cancellable: cancellable)
+        let stageID = step.id
         let monitor = guarded.map { alarmGuard in
             Task { [control = job.control] in
                 while !Task.isCancelled {
                     try await clock.sleep(for: alarmGuard.pollInterval, tolerance: nil)
-                    if let found = try? await alarmGuard.check() {
-                        control.fail(found.message)
+                    if let found = try? await alarmGuard.check(), !Task.isCancelled {
+                        control.fail(found.message, stage: stageID)
                         return
                     }
                 }
@@ -304,7 +305,7 @@ struct RunState {
         let result = await task.result
         monitor?.cancel()
         job.control.setCurrent(nil, cancellable: cancellable)
-        if let message = job.control.takeFailure() { return .failure(.failed, message) }
+        if let message = job.control.takeFailure(stage: stageID) { return .failure(.failed, message) }
         switch result {
         case .success(let outputs):
             return .success(
