@@ -45,7 +45,7 @@ public struct TaskState: Sendable, Hashable, Codable {
     public var problem: String? {
         if stopped { return "stopped: \(stoppedReason ?? "no reason given")" }
         if !running { return "not running yet" }
-        if containerHealthy == false { return "container health check failing" }
+        if containerHealthy == false { return "container health check not passing" }
         if containerHealthy == nil, targets.isEmpty { return nil }
         let bad = targets.filter { !$0.healthy }
         if bad.isEmpty { return nil }
