@@ -61,7 +61,9 @@ public struct PipelineCommand: AsyncParsableCommand {
                 if !message.isEmpty { print(message) }
                 Foundation.exit(0)
             }
-            if !message.isEmpty { Terminal.error(message) }
+            // ArgumentParser's message already starts with "Error: "; say it once, as every other error does.
+            let text = message.hasPrefix("Error: ") ? String(message.dropFirst("Error: ".count)) : message
+            if !text.isEmpty { Terminal.error(text) }
             // Bad flags and arguments are invalid input: exit 2, as documented.
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }

@@ -24,6 +24,12 @@ public struct RunStore: Sendable {
         guard access(self.root, R_OK | W_OK | X_OK) == 0 else {
             throw PipelineError(.invalidInput, "state folder \(self.root) is not readable and writable by this user")
         }
+        // The default state folder is inside the repository: keep it out of `git status`.
+        let ignore = "\(self.root)/.gitignore"
+        if !FileManager.default.fileExists(atPath: ignore) {
+            try? Posix.writeAtomically(
+                Data("# pipeline's state folder: run records, locks, logs\n*\n".utf8), to: ignore)
+        }
     }
 
     /// The state folder from `--state-dir`, else `PIPELINE_STATE_DIR`, else `.pipeline` in the current folder.

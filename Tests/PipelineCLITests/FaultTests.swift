@@ -190,4 +190,22 @@ import Testing
         #expect(out.stdout.contains("20000 inputs"), "\(out.stdout)")
         #expect(out.stdout.contains("0 unexpected errors"), "\(out.stdout)")
     }
+
+    /// What a newcomer meets first: a bad flag says "error:" once; the default state folder inside the
+    /// repository stays out of `git status`.
+    @Test func newcomerBasics() async throws {
+        let repo = try repoWith(["web": localTarget + "stages:\n  - {uses: wait, with: {duration: 0s}}\n"])
+        let cli = CLI(cwd: repo.path)
+        let bad = try await offThread {
+            try ProcessRunner.run(CLI.stockBinary, ["run", "--foo"], cwd: cli.cwd, environment: cli.environment)
+        }
+        #expect(bad.status == 2)
+        #expect(bad.stderr.hasPrefix("error: ") && !bad.stderr.contains("Error: "), "\(bad.stderr)")
+        let run = try await offThread {
+            try ProcessRunner.run(CLI.stockBinary, ["run", "web"], cwd: cli.cwd, environment: cli.environment)
+        }
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(FileManager.default.fileExists(atPath: repo.path + "/.pipeline/runs/web/1/run.json"))
+        #expect(try repo.git("status", "--porcelain").isEmpty)
+    }
 }
