@@ -32,6 +32,15 @@ public struct RunStore: Sendable {
         }
     }
 
+    /// `user@host` of this process, as run records name who started or recovered a run.
+    public static var identity: String {
+        let user =
+            ProcessInfo.processInfo.environment["USER"] ?? getpwuid(getuid()).map {
+                String(cString: $0.pointee.pw_name)
+            } ?? String(getuid())
+        return "\(user)@\(ProcessInfo.processInfo.hostName)"
+    }
+
     /// The state folder from `--state-dir`, else `PIPELINE_STATE_DIR`, else `.pipeline` in the current folder.
     public static func defaultRoot(flag: String?, environment: [String: String]) -> String {
         if let flag, !flag.isEmpty { return flag }
@@ -75,14 +84,9 @@ public struct RunStore: Sendable {
             throw PipelineError(.io, "run folder \(folder) is locked by another process")
         }
         let slot = try index.nextSlot()
-        let host = ProcessInfo.processInfo.hostName
-        let user =
-            ProcessInfo.processInfo.environment["USER"] ?? getpwuid(getuid()).map {
-                String(cString: $0.pointee.pw_name)
-            } ?? String(getuid())
         var record = RunRecord(
             id: "\(pipeline.name)-\(number)", number: number, pipeline: pipeline, trigger: trigger, commit: commit,
-            repository: repository, startedBy: "\(user)@\(host)", pid: getpid(),
+            repository: repository, startedBy: Self.identity, pid: getpid(),
             workingDirectory: FileManager.default.currentDirectoryPath, startedAt: Date(), dryRun: dryRun)
         record.status = status
         let recorder = try DiskRecorder(folder: folder, slot: slot, index: index, owner: owner)

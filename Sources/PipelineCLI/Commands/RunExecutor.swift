@@ -127,10 +127,7 @@ struct RunExecutor {
     }
 
     /// `user@host (pid N)`.
-    static var who: String {
-        let user = ProcessInfo.processInfo.environment["USER"] ?? "user"
-        return "\(user)@\(ProcessInfo.processInfo.hostName) (pid \(getpid()))"
-    }
+    static var who: String { "\(RunStore.identity) (pid \(getpid()))" }
 
     /// The run's commit from its repository, when this machine has it.
     static func repositoryTree(_ record: RunRecord) -> (any SourceTree)? {

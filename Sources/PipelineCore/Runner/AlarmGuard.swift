@@ -164,8 +164,8 @@ public final class AlarmGuard: Sendable {
             // The alarm's own timestamps are the platform's clock: compare with them, not with ours.
             let since = base?.updatedAt ?? takenAt.addingTimeInterval(-300)
             let history = try await target.alarmHistory(names: [alarm.name], prefix: nil, since: since)
-            let wasIgnored = base?.state == AlarmStateValue.alarm && ignoredAtBaseline(alarm.name)
-            var leftAlarm = !wasIgnored
+            // An alarm in ALARM at the baseline was let through (ignored): only ALARM after leaving it counts.
+            var leftAlarm = base?.state != AlarmStateValue.alarm
             var hit: AlarmTransition?
             for item in history.sorted(by: { $0.at < $1.at }) where base?.updatedAt.map({ item.at > $0 }) ?? true {
                 if item.to != AlarmStateValue.alarm {
@@ -175,7 +175,7 @@ public final class AlarmGuard: Sendable {
                     break
                 }
             }
-            if hit == nil, alarm.state == AlarmStateValue.alarm, leftAlarm || !wasIgnored {
+            if hit == nil, alarm.state == AlarmStateValue.alarm, leftAlarm {
                 // History may lag (or be unavailable): the current state is evidence enough.
                 hit = AlarmTransition(
                     alarm: alarm.name, at: alarm.updatedAt ?? Date(), from: base?.state ?? "?",
@@ -187,10 +187,6 @@ public final class AlarmGuard: Sendable {
         }
         if let found { state.withLock { if $0.finding == nil { $0.finding = found } } }
         return finding
-    }
-
-    private func ignoredAtBaseline(_ name: String) -> Bool {
-        baseline[name]?.state == AlarmStateValue.alarm
     }
 
     func message(_ hit: AlarmTransition) -> String {

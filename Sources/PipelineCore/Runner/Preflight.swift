@@ -12,12 +12,8 @@ public enum Preflight {
         for (section, steps) in [("stages", pipeline.stages), ("on_failure", pipeline.onFailure)] {
             for (i, step) in steps.enumerated() {
                 guard let entry = registry.resolve(step.uses) else { continue }
-                var inputs: [String: InputValue] = [:]
-                for (key, node) in step.with {
-                    if let value = try? node.evaluate(in: scope) { inputs[key] = value }
-                }
                 let context = PreflightContext(
-                    step: StepInfo(id: step.id, uses: step.uses), inputs: StageInputs(inputs), source: source,
+                    step: StepInfo(id: step.id, uses: step.uses), inputs: step.knownInputs(in: scope), source: source,
                     scope: scope, target: pipeline.target)
                 do {
                     try type(of: entry.make()).preflight(context)
@@ -38,5 +34,16 @@ public enum Preflight {
                 "\(pipeline.file): \(problems.count) problem\(problems.count == 1 ? "" : "s") found before running",
                 diagnostics: problems)
         }
+    }
+}
+
+extension Step {
+    /// The inputs whose values are known in `scope` (those reading later stages' outputs are absent).
+    func knownInputs(in scope: ExpressionScope) -> StageInputs {
+        var inputs: [String: InputValue] = [:]
+        for (key, node) in with {
+            if let value = try? node.evaluate(in: scope) { inputs[key] = value }
+        }
+        return StageInputs(inputs)
     }
 }

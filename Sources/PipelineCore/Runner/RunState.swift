@@ -146,10 +146,10 @@ struct RunState {
         var specs: [AlarmWatchSpec] = []
         for step in job.pipeline.stages {
             guard let entry = runner.registry.resolve(step.uses) else { continue }
-            var inputs: [String: InputValue] = [:]
-            for (key, node) in step.with { if let value = try? node.evaluate(in: scope) { inputs[key] = value } }
             do {
-                if let spec = try type(of: entry.make()).watchedAlarms(StageInputs(inputs)) { specs.append(spec) }
+                if let spec = try type(of: entry.make()).watchedAlarms(step.knownInputs(in: scope)) {
+                    specs.append(spec)
+                }
             } catch {
                 return "\(step.id): \(Self.describe(error))"
             }
