@@ -31,6 +31,12 @@ import Testing
         func run(_ arguments: String..., environment extra: [String: String] = [:]) async throws
             -> ProcessRunner.Output
         {
+            try await run(arguments, environment: extra)
+        }
+
+        func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws
+            -> ProcessRunner.Output
+        {
             var env = cli.environment
             env.merge(extra) { _, new in new }
             let (cwd, e) = (cli.cwd, env)

@@ -36,9 +36,7 @@ import Testing
                 "AWS_EC2_METADATA_DISABLED": "true",
             ])
         let started = ContinuousClock.now
-        let out = try await offThread {
-            try ProcessRunner.run(CLI.stockBinary, ["run", "web"], cwd: cli.cwd, environment: cli.environment)
-        }
+        let out = try await cli.stock(["run", "web"])
         let took = ContinuousClock.now - started
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("could not connect to http://127.0.0.1:9: connection refused"), "\(out.stdout)")
@@ -100,9 +98,7 @@ import Testing
             ("many", "11 containers; ECS takes at most 10 per task definition"),
             ("big", "ECS takes at most 65536"),
         ] {
-            let out = try await offThread {
-                try ProcessRunner.run(CLI.stockBinary, ["run", name], cwd: cli.cwd, environment: cli.environment)
-            }
+            let out = try await cli.stock(["run", name])
             #expect(out.status == 2, "\(out.stdout)\(out.stderr)")
             #expect(out.stderr.contains(message), "\(out.stderr)")
         }
@@ -130,9 +126,7 @@ import Testing
         ]
         let cli = CLI(cwd: repo.path, environment: env)
         for arguments in [["run", "web"], ["run", "web", "--dry-run"]] {
-            let out = try await offThread {
-                try ProcessRunner.run(CLI.stockBinary, arguments, cwd: cli.cwd, environment: cli.environment)
-            }
+            let out = try await cli.stock(arguments)
             #expect(out.status == 2, "\(arguments): \(out.stdout)\(out.stderr)")
             #expect(out.stderr.contains("containerDefinitions[0].image: holds the value of a secret"), "\(out.stderr)")
             #expect(out.stderr.contains("`secrets` (valueFrom"))
@@ -196,14 +190,10 @@ import Testing
     @Test func newcomerBasics() async throws {
         let repo = try repoWith(["web": localTarget + "stages:\n  - {uses: wait, with: {duration: 0s}}\n"])
         let cli = CLI(cwd: repo.path)
-        let bad = try await offThread {
-            try ProcessRunner.run(CLI.stockBinary, ["run", "--foo"], cwd: cli.cwd, environment: cli.environment)
-        }
+        let bad = try await cli.stock(["run", "--foo"])
         #expect(bad.status == 2)
         #expect(bad.stderr.hasPrefix("error: ") && !bad.stderr.contains("Error: "), "\(bad.stderr)")
-        let run = try await offThread {
-            try ProcessRunner.run(CLI.stockBinary, ["run", "web"], cwd: cli.cwd, environment: cli.environment)
-        }
+        let run = try await cli.stock(["run", "web"])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(FileManager.default.fileExists(atPath: repo.path + "/.pipeline/runs/web/1/run.json"))
         #expect(try repo.git("status", "--porcelain").isEmpty)

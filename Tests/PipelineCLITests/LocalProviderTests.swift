@@ -176,9 +176,7 @@ import Testing
         let repo = try repoWith(["web": localTarget + "stages:\n  - {uses: wait, with: {duration: 0s}}\n"])
         let cli = CLI(cwd: repo.path)
         for arguments in [["run", "web", "--state-dir", file], ["runs", "--state-dir", file]] {
-            let out = try await offThread {
-                try ProcessRunner.run(CLI.stockBinary, arguments, cwd: cli.cwd, environment: cli.environment)
-            }
+            let out = try await cli.stock(arguments)
             #expect(out.status == 2, "\(arguments): \(out.stdout)\(out.stderr)")
             #expect(out.stderr.contains("state folder \(file): \(file) exists and is not a folder"), "\(out.stderr)")
         }

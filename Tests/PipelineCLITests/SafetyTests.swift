@@ -26,16 +26,6 @@ import Testing
         return s
     }
 
-    /// Runs the stock CLI on a thread of its own (never blocking the cooperative pool).
-    static func run(_ s: Setup, _ arguments: [String], environment: [String: String] = [:]) async throws
-        -> ProcessRunner.Output
-    {
-        var env = s.cli.environment
-        env.merge(environment) { _, new in new }
-        let (cwd, e) = (s.cli.cwd, env)
-        return try await offThread { try ProcessRunner.run(CLI.stockBinary, arguments, cwd: cwd, environment: e) }
-    }
-
     static func start(_ s: Setup, _ arguments: [String], environment: [String: String] = [:]) throws
         -> ProcessRunner.Running
     {
@@ -44,32 +34,21 @@ import Testing
         return try ProcessRunner.start(CLI.stockBinary, arguments, cwd: s.cli.cwd, environment: env)
     }
 
-    /// The fixture script, on a thread of its own (python's start-up must not hold a cooperative thread).
-    static func fixture(_ s: Setup, _ arguments: String...) async throws -> [String: Any] {
-        let endpoint = s.moto.endpoint
-        let result = try await offThread { try Moto.fixture(endpoint, arguments: arguments).jsonData() }
-        return (try JSONSerialization.jsonObject(with: result) as? [String: Any]) ?? [:]
-    }
-
-    static func service(_ s: Setup, _ name: String) async throws -> [String: Any] {
-        try await fixture(s, "service", s.name, name)
-    }
-
     static func runsJSON(_ s: Setup) async throws -> [[String: Any]] {
-        let out = try await run(s, ["runs", "--json", "--limit", "100"])
+        let out = try await s.run(["runs", "--json", "--limit", "100"])
         return (try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]]) ?? []
     }
 
     @Test func badRevisionRunAgainIsRolledBackAgainNeverSucceeded() async throws {
         let s = try await Self.setup(bake: "30s")
-        #expect(try await Self.run(s, ["run", "web"]).status == 0)
-        let good = try await Self.service(s, s.name)["taskDefinition"] as? String
+        #expect(try await s.run(["run", "web"]).status == 0)
+        let good = try await s.service(s.name)["taskDefinition"] as? String
         try s.repo.write("v2.txt", "bad")
         try s.repo.commit("v2: bad")
         // v2's canary trips the alarm during the bake: rolled back, and the commit is quarantined.
         for attempt in 1...2 {
             if attempt == 2 {
-                let refused = try await Self.run(s, ["run", "web"])
+                let refused = try await s.run(["run", "web"])
                 #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
                 #expect(refused.stderr.contains("quarantined: run web-2 rolled it back"))
                 #expect(refused.stderr.contains("--force"))
@@ -83,15 +62,15 @@ import Testing
                 #expect(log.contains("forcing a new deployment"), "\(log)")
                 #expect(log.contains("healthy 1"), "\(log)")
             }
-            _ = try await Self.fixture(s, "set-alarm", "\(s.name)-5xx", "ALARM", "Threshold Crossed: canary 5xx")
+            _ = try await s.fixture("set-alarm", "\(s.name)-5xx", "ALARM", "Threshold Crossed: canary 5xx")
             let out = await offThread { run.wait() }
             #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
             #expect(out.stdout.contains("rolled_back"))
-            #expect(try await Self.service(s, s.name)["taskDefinition"] as? String == good)
-            #expect(try await Self.service(s, "\(s.name)-canary")["desiredCount"] as? Int == 0)
-            _ = try await Self.fixture(s, "set-alarm", "\(s.name)-5xx", "OK", "recovered")
+            #expect(try await s.service(s.name)["taskDefinition"] as? String == good)
+            #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
+            _ = try await s.fixture("set-alarm", "\(s.name)-5xx", "OK", "recovered")
         }
-        let table = try await Self.run(s, ["runs"])
+        let table = try await s.run(["runs"])
         #expect(
             table.stdout.split(separator: "\n").filter { $0.contains("(quarantined)") }.count == 2, "\(table.stdout)")
         let runs = try await Self.runsJSON(s)
@@ -104,21 +83,21 @@ import Testing
         // The alarm goes to ALARM and back to OK at once (no look can see ALARM), while the canary starts.
         let run = try Self.start(s, ["run", "web"])
         #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage canary started") })
-        _ = try await Self.fixture(s, "flap-alarm", "\(s.name)-5xx", "Threshold Crossed: early")
+        _ = try await s.fixture("flap-alarm", "\(s.name)-5xx", "Threshold Crossed: early")
         let out = await offThread { run.wait() }
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("alarm \(s.name)-5xx went to ALARM"))
         #expect(out.stdout.contains("Threshold Crossed: early"))
         #expect(out.stdout.contains("rolled_back"))
-        #expect(try await Self.service(s, "\(s.name)-canary")["desiredCount"] as? Int == 0)
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
     }
 
     @Test func alarmFromInsufficientDataIsNotIgnored() async throws {
         let s = try await Self.setup(bake: "30s", alarmWatch: ", ignore_alarms_already_firing: true")
-        _ = try await Self.fixture(s, "set-alarm", "\(s.name)-5xx", "INSUFFICIENT_DATA", "no data yet")
+        _ = try await s.fixture("set-alarm", "\(s.name)-5xx", "INSUFFICIENT_DATA", "no data yet")
         let run = try Self.start(s, ["run", "web"])
         #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage bake started") })
-        _ = try await Self.fixture(s, "set-alarm", "\(s.name)-5xx", "ALARM", "Threshold Crossed: canary errors")
+        _ = try await s.fixture("set-alarm", "\(s.name)-5xx", "ALARM", "Threshold Crossed: canary errors")
         let out = await offThread { run.wait() }
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("went to ALARM"))
@@ -127,34 +106,34 @@ import Testing
 
     @Test func preExistingAlarmHoldsTheRunBeforeAnyChange() async throws {
         let s = try await Self.setup(bake: "1s", alarmWatch: ", alarm_clear_timeout: 30s")
-        _ = try await Self.fixture(s, "set-alarm", "\(s.name)-5xx", "ALARM", "left over from a bad run")
-        let before = try await Self.fixture(s, "state", s.name)
+        _ = try await s.fixture("set-alarm", "\(s.name)-5xx", "ALARM", "left over from a bad run")
+        let before = try await s.fixture("state", s.name)
         let run = try Self.start(s, ["run", "web"])
         #expect(
             await eventually(.seconds(30)) {
                 run.stdoutSoFar.contains("is in ALARM before the run changed anything: waiting up to")
             })
         try await Task.sleep(for: .seconds(1))
-        #expect(NSDictionary(dictionary: before).isEqual(to: try await Self.fixture(s, "state", s.name)))
+        #expect(NSDictionary(dictionary: before).isEqual(to: try await s.fixture("state", s.name)))
         #expect(!run.stdoutSoFar.contains("stage register started"))
-        _ = try await Self.fixture(s, "set-alarm", "\(s.name)-5xx", "OK", "cleared")
+        _ = try await s.fixture("set-alarm", "\(s.name)-5xx", "OK", "cleared")
         let out = await offThread { run.wait() }
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
     }
 
     @Test func alarmThatDoesNotClearFailsWithoutChanges() async throws {
         let s = try await Self.setup(bake: "1s", alarmWatch: ", alarm_clear_timeout: 2s")
-        _ = try await Self.fixture(s, "set-alarm", "\(s.name)-5xx", "ALARM", "still broken")
-        let before = try await Self.fixture(s, "state", s.name)
-        let out = try await Self.run(s, ["run", "web"])
+        _ = try await s.fixture("set-alarm", "\(s.name)-5xx", "ALARM", "still broken")
+        let before = try await s.fixture("state", s.name)
+        let out = try await s.run(["run", "web"])
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("still in ALARM after waiting"))
         #expect(out.stdout.contains("before any change"))
         #expect(out.stdout.contains("nothing to undo"))
-        #expect(NSDictionary(dictionary: before).isEqual(to: try await Self.fixture(s, "state", s.name)))
+        #expect(NSDictionary(dictionary: before).isEqual(to: try await s.fixture("state", s.name)))
         // Not the commit's fault: it is not quarantined.
-        _ = try await Self.fixture(s, "set-alarm", "\(s.name)-5xx", "OK", "cleared")
-        #expect(try await Self.run(s, ["run", "web"]).status == 0)
+        _ = try await s.fixture("set-alarm", "\(s.name)-5xx", "OK", "cleared")
+        #expect(try await s.run(["run", "web"]).status == 0)
     }
 
     @Test func unhealthyCanaryTimesOutNamingItsTargets() async throws {
@@ -164,16 +143,16 @@ import Testing
             ECSPipelineTests.pipeline(s.name, zone: s.fx["hosted_zone_id"] as! String).replacingOccurrences(
                 of: "timeout: 30s}\n  - uses: alarm-watch", with: "timeout: 4s}\n  - uses: alarm-watch"))
         try s.repo.commit("short canary timeout")
-        let out = try await Self.run(s, ["run", "web"], environment: ["IMAGE_PREFIX": "unhealthy-"])
+        let out = try await s.run(["run", "web"], environment: ["IMAGE_PREFIX": "unhealthy-"])
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("target unhealthy"), "\(out.stdout)")
         #expect(out.stdout.contains("Target.ResponseCodeMismatch"))
-        #expect(try await Self.service(s, "\(s.name)-canary")["desiredCount"] as? Int == 0)
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
     }
 
     @Test func brokenCanaryFailsWithTheStoppedTaskReason() async throws {
         let s = try await Self.setup()
-        let out = try await Self.run(s, ["run", "web"], environment: ["IMAGE_PREFIX": "broken-"])
+        let out = try await s.run(["run", "web"], environment: ["IMAGE_PREFIX": "broken-"])
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("CannotPullContainerError"), "\(out.stdout)")
         let log = try String(contentsOfFile: s.repo.path + "/.pipeline/runs/web/1/logs/canary.log", encoding: .utf8)
@@ -188,7 +167,7 @@ import Testing
         #expect(out.stdout.contains("pipe: 0"), "\(out.stdout)\(out.stderr)")
         let runs = try await Self.runsJSON(s)
         #expect(runs.first?["status"] as? String == "succeeded")
-        #expect(try await Self.service(s, "\(s.name)-canary")["desiredCount"] as? Int == 0)
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
     }
 
     static func runShell(_ s: Setup, _ script: String) async throws -> ProcessRunner.Output {
@@ -204,7 +183,7 @@ import Testing
         let out = await offThread { run.wait() }
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("rolled_back"))
-        #expect(try await Self.service(s, "\(s.name)-canary")["desiredCount"] as? Int == 0)
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
     }
 
     /// kill -9 at random points of a canary pipeline; after `pipeline recover` the canary is at 0 and the
@@ -212,8 +191,8 @@ import Testing
     @Test func killNineAtRandomPointsIsRecovered() async throws {
         let points = Int(ProcessInfo.processInfo.environment["PIPELINE_TEST_KILL_POINTS"] ?? "") ?? 50
         let s = try await Self.setup(bake: "1s")
-        #expect(try await Self.run(s, ["run", "web"]).status == 0)
-        var promoted = try await Self.service(s, s.name)["taskDefinition"] as? String
+        #expect(try await s.run(["run", "web"]).status == 0)
+        var promoted = try await s.service(s.name)["taskDefinition"] as? String
         var ok = 0
         var seen: [String: Int] = [:]
         for i in 0..<points {
@@ -227,10 +206,10 @@ import Testing
             seen[String(stage), default: 0] += 1
             run.signal(SIGKILL)
             let killed = await offThread { run.wait() }
-            let recover = try await Self.run(s, ["recover"])
+            let recover = try await s.run(["recover"])
             #expect(recover.status == 0, "\(recover.stdout)\(recover.stderr)")
-            let main = try await Self.service(s, s.name)
-            let canary = try await Self.service(s, "\(s.name)-canary")
+            let main = try await s.service(s.name)
+            let canary = try await s.service("\(s.name)-canary")
             let runs = try await Self.runsJSON(s)
             if let last = runs.first, last["status"] as? String == "succeeded" {
                 // Finished before the kill: that run promoted its revision.
@@ -258,15 +237,15 @@ import Testing
         try s.repo.write("pipelines/web.yml", "on:\n  push:\n    branches: [main]\n" + text)
         try s.repo.commit("deploy on push")
         let broken = ["IMAGE_PREFIX": "broken-"]
-        #expect(try await Self.run(s, ["run", "web"], environment: broken).status == 1)
+        #expect(try await s.run(["run", "web"], environment: broken).status == 1)
         // A watch that starts (or restarts) with no cursor sees the head commit: quarantined, not deployed.
-        let watch = try await Self.run(s, ["watch", "--repo", ".", "--once"], environment: broken)
+        let watch = try await s.run(["watch", "--repo", ".", "--once"], environment: broken)
         #expect(watch.stdout.contains("quarantined (web-1 rolled it back)"), "\(watch.stdout)\(watch.stderr)")
         #expect(try await Self.runsJSON(s).count == 1)
         // A newer commit deploys normally.
         try s.repo.write("fix.txt", "fixed")
         try s.repo.commit("fix")
-        let next = try await Self.run(s, ["watch", "--repo", ".", "--once"])
+        let next = try await s.run(["watch", "--repo", ".", "--once"])
         #expect(next.stdout.contains("web-2 succeeded"), "\(next.stdout)\(next.stderr)")
     }
 
@@ -276,7 +255,7 @@ import Testing
         #expect(await eventually(.seconds(30)) { first.stdoutSoFar.contains("stage bake started") })
         first.signal(SIGKILL)
         _ = await offThread { first.wait() }
-        #expect(try await Self.service(s, "\(s.name)-canary")["desiredCount"] as? Int == 1)
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 1)
         let watch = try Self.start(s, ["watch", "--repo", ".", "--poll", "500ms", "--branch", "nothing-here"])
         defer {
             watch.signal(SIGTERM)
@@ -285,15 +264,10 @@ import Testing
         let recovered = await eventually(.seconds(10)) {
             let runs = try await Self.runsJSON(s)
             let status = runs.first { $0["id"] as? String == "web-1" }?["status"] as? String
-            return try await Self.service(s, "\(s.name)-canary")["desiredCount"] as? Int == 0 && status == "rolled_back"
+            return try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0 && status == "rolled_back"
         }
         #expect(recovered, "\(watch.stdoutSoFar)")
-        let show = try await Self.run(s, ["show", "web-1", "--json"])
+        let show = try await s.run(["show", "web-1", "--json"])
         #expect(show.stdout.contains("\"recovery\""))
     }
-}
-
-extension Dictionary where Key == String, Value == Any {
-    /// As JSON bytes (Sendable), to carry a fixture's answer across threads.
-    fileprivate func jsonData() throws -> Data { try JSONSerialization.data(withJSONObject: self) }
 }

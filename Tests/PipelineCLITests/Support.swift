@@ -23,6 +23,15 @@ struct CLI {
         try ProcessRunner.run(binary, arguments, cwd: cwd, environment: environment)
     }
 
+    /// Runs the stock `pipeline` binary on a thread of its own: a blocking wait must not hold one of the
+    /// few cooperative threads every other test's timers need.
+    func stock(_ arguments: [String]) async throws -> ProcessRunner.Output {
+        let (cwd, environment) = (self.cwd, self.environment)
+        return try await offThread {
+            try ProcessRunner.run(CLI.stockBinary, arguments, cwd: cwd, environment: environment)
+        }
+    }
+
     func start(_ arguments: String...) throws -> ProcessRunner.Running {
         try ProcessRunner.start(CLI.testkitBinary, arguments, cwd: cwd, environment: environment)
     }
