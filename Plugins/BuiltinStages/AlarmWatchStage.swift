@@ -11,38 +11,49 @@ public struct AlarmWatchStage: Stage {
         name: "alarm-watch",
         summary:
             "Watches CloudWatch alarms for a bake time; fails at once, naming the alarm, on any transition to ALARM since the run's alarm baseline.",
-        inputs: [
-            StageInputSpec("alarms", .list, "alarm names"),
-            StageInputSpec("alarm_prefix", .string, "watch every alarm whose name starts with this"),
-            StageInputSpec("bake_time", .duration, "how long to watch (default 5m)"),
-            StageInputSpec("poll_interval", .duration, "how often to check (default 10s)"),
-            StageInputSpec(
-                "alarm_clear_timeout", .duration,
-                "before the run changes anything, how long to wait for an alarm in ALARM to clear (default 10m)"),
-            StageInputSpec(
-                "ignore_alarms_already_firing", .bool,
-                "don't wait for alarms in ALARM before the run's first change; they count again once they leave ALARM"),
-        ],
-        outputs: ["alarms_checked"])
+        inputs: Inputs.self,
+        outputs: [Outputs.alarmsChecked])
+
+    /// What `alarm-watch` takes under `with:`.
+    public struct Inputs: InputDeclarations {
+        let alarms = Input<[String]>("alarms", default: [], help: "alarm names")
+        let alarmPrefix = Input<String?>("alarm_prefix", help: "watch every alarm whose name starts with this")
+        let bakeTime = Input<Duration>("bake_time", default: .seconds(300), help: "how long to watch; `0` checks once")
+        let pollInterval = Input<Duration>(
+            "poll_interval", default: .seconds(10),
+            help: "how often to check; also how often the engine looks from canary-deploy to promote")
+        let alarmClearTimeout = Input<Duration>(
+            "alarm_clear_timeout", default: .seconds(600),
+            help: "before the run changes anything, how long to wait for an alarm in ALARM to clear")
+        let ignoreAlarmsAlreadyFiring = Input<Bool>(
+            "ignore_alarms_already_firing", default: false,
+            help: "don't wait for alarms in ALARM before the run's first change; they count again once they leave ALARM"
+        )
+        /// The declarations.
+        public init() {}
+    }
+
+    /// The outputs `alarm-watch` returns.
+    public enum Outputs {
+        /// How many alarms were judged.
+        public static let alarmsChecked: OutputKey = "alarms_checked"
+    }
 
     public init() {}
 
     public static func preflight(_ check: PreflightContext) throws {
-        let names = try check.inputs.stringList("alarms") ?? []
-        let prefix = try check.inputs.string("alarm_prefix")
-        if names.isEmpty, prefix == nil, check.inputs["alarms"] == nil {
+        let inputs = try check.inputs(Inputs.self)
+        if inputs.alarms?.isEmpty ?? true, inputs.alarmPrefix == nil, check.inputs["alarms"] == nil {
             throw StageFailure("alarm-watch needs with.alarms (names) and/or with.alarm_prefix")
         }
     }
 
-    public static func watchedAlarms(_ inputs: StageInputs) throws -> AlarmWatchSpec? {
-        let names = try inputs.stringList("alarms") ?? []
-        let prefix = try inputs.string("alarm_prefix")
-        if names.isEmpty, prefix == nil { return nil }
+    public static func watchedAlarms(_ raw: StageInputs) throws -> AlarmWatchSpec? {
+        let inputs = try raw.declared(Inputs.self)
+        if inputs.alarms.isEmpty, inputs.alarmPrefix == nil { return nil }
         return AlarmWatchSpec(
-            names: names, prefix: prefix, clearTimeout: try inputs.duration("alarm_clear_timeout") ?? .seconds(600),
-            pollInterval: try inputs.duration("poll_interval") ?? .seconds(10),
-            ignoreAlreadyFiring: try inputs.bool("ignore_alarms_already_firing") ?? false)
+            names: inputs.alarms, prefix: inputs.alarmPrefix, clearTimeout: inputs.alarmClearTimeout,
+            pollInterval: inputs.pollInterval, ignoreAlreadyFiring: inputs.ignoreAlarmsAlreadyFiring)
     }
 
     public func run(_ context: StageContext) async throws -> StageOutputs {
@@ -50,7 +61,7 @@ public struct AlarmWatchStage: Stage {
         guard let spec = try Self.watchedAlarms(context.inputs) else {
             throw StageFailure("alarm-watch needs with.alarms (names) and/or with.alarm_prefix")
         }
-        let bake = try context.inputs.duration("bake_time") ?? .seconds(300)
+        let bake = try context.inputs(Inputs.self).bakeTime
         let poll = spec.pollInterval
         let logger = context.logger
         // The engine's baseline, taken before the first change; a stage run on its own takes one now.
@@ -82,6 +93,6 @@ public struct AlarmWatchStage: Stage {
             }
         }
         context.logger.info("no alarm went to ALARM in \(DurationFormat.format(bake)) (\(checks) checks)")
-        return ["alarms_checked": .number(Double(watched.entries.count))]
+        return StageOutputs([Outputs.alarmsChecked: .number(Double(watched.entries.count))])
     }
 }

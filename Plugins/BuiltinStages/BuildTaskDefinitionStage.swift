@@ -6,22 +6,38 @@ public struct BuildTaskDefinitionStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "build-task-definition",
         summary: "Renders an ECS task definition template from the commit (JSON or YAML), sets the image, checks it.",
-        inputs: [
-            StageInputSpec("template", .string, required: true, "path of the template in the repository"),
-            StageInputSpec("image", .string, "image to set on the container, e.g. repo/web:${{ commit.sha }}"),
-            StageInputSpec("container", .string, "container to set the image on (default: the first essential one)"),
-            StageInputSpec("environment", .map, "environment variables to merge into that container"),
-        ],
-        outputs: ["family"])
+        inputs: Inputs.self,
+        outputs: [Outputs.family])
+
+    /// What `build-task-definition` takes under `with:`.
+    public struct Inputs: InputDeclarations {
+        let template = Input<String>(required: "template", help: "path of the template in the repository")
+        let image = Input<String?>("image", help: "image to set on the container, e.g. repo/web:${{ commit.sha }}")
+        let container = Input<String?>(
+            "container", help: "container to set the image on", defaultText: "the first essential one")
+        let environment = Input<[String: String]>(
+            "environment", default: [:], help: "environment variables to merge into that container")
+        /// The declarations.
+        public init() {}
+    }
+
+    /// The outputs `build-task-definition` returns.
+    public enum Outputs {
+        /// The task definition's family.
+        public static let family: OutputKey = "family"
+    }
+
+    /// The artifact the rendered task definition is saved as.
+    public static let artifactName = "task-definition.json"
 
     public init() {}
 
-    static func render(_ inputs: StageInputs, source: any SourceTree, scope: ExpressionScope) throws -> JSONValue {
-        let path = try inputs.requiredString("template")
+    static func render(_ raw: StageInputs, source: any SourceTree, scope: ExpressionScope) throws -> JSONValue {
+        let inputs = try raw.declared(Inputs.self)
+        let path = inputs.template
         let document = try TaskDefinitionTemplate.render(
-            path: path, source: source, scope: scope,
-            image: try inputs.string("image"), container: try inputs.string("container"),
-            environment: try inputs.stringMap("environment") ?? [:])
+            path: path, source: source, scope: scope, image: inputs.image, container: inputs.container,
+            environment: inputs.environment)
         let leaks = SecretFields.find(in: document, redactor: Redactor(environment: scope.environment))
         if !leaks.isEmpty {
             throw PipelineError(
@@ -46,8 +62,8 @@ public struct BuildTaskDefinitionStage: Stage {
     public func run(_ context: StageContext) async throws -> StageOutputs {
         let document = try Self.render(context.inputs, source: context.source, scope: context.expressionScope)
         let family = document["family"]?.stringValue ?? ""
-        try context.artifacts.save("task-definition.json", data: Data(document.prettyText().utf8))
-        context.logger.info("rendered task definition \(family) → artifacts/task-definition.json")
+        try context.artifacts.save(Self.artifactName, data: Data(document.prettyText().utf8))
+        context.logger.info("rendered task definition \(family) → artifacts/\(Self.artifactName)")
         if context.isDryRun, let target = try? context.deploymentTarget(), let service = context.target.service {
             let current = try await target.service(service)
             if let arn = current?.taskDefinition, let running = try await target.taskDefinition(arn) {
@@ -60,7 +76,7 @@ public struct BuildTaskDefinitionStage: Stage {
                 context.logger.info("service \(service) runs no task definition yet; everything is new")
             }
         }
-        return ["family": .string(family)]
+        return StageOutputs([Outputs.family: .string(family)])
     }
 }
 

@@ -6,30 +6,43 @@ public struct CanaryDeployStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "canary-deploy",
         summary: "Runs the new revision as <service>-canary (same load balancer / registry) and waits for its tasks.",
-        inputs: [
-            StageInputSpec("desired_number_of_canary_tasks_to_run", .integer, "canary tasks (default 1)"),
-            StageInputSpec("canary_service", .string, "the canary service's name (default <service>-canary)"),
-            StageInputSpec("task_definition", .string, "revision to run (default: the registered one)"),
-            StageInputSpec("timeout", .duration, "how long to wait for the canary's tasks (default 10m)"),
-            StageInputSpec("poll_interval", .duration, "how often to check (default 5s)"),
-        ],
-        outputs: ["canary_service_arn", "previous_task_definition_arn"],
+        inputs: Inputs.self,
+        outputs: [Outputs.canaryServiceARN, Outputs.previousTaskDefinitionARN],
         safety: StageSafety(changesTarget: true, exposure: .opens))
+
+    /// What `canary-deploy` takes under `with:`.
+    public struct Inputs: InputDeclarations {
+        let count = Input<Int>(
+            "desired_number_of_canary_tasks_to_run", default: 1, help: "canary tasks", check: .atLeast(1))
+        let canaryService = Input<String?>(
+            "canary_service", help: "the canary service's name", defaultText: "`<service>-canary`")
+        let taskDefinition = Input<String?>(
+            "task_definition", help: "revision to run",
+            defaultText: "the `task_definition_arn` output of an earlier stage")
+        let timeout = Input<Duration>(
+            "timeout", default: .seconds(600), help: "how long to wait for the canary's tasks to be healthy")
+        let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
+        /// The declarations.
+        public init() {}
+    }
+
+    /// The outputs `canary-deploy` returns.
+    public enum Outputs {
+        /// The canary service's ARN.
+        public static let canaryServiceARN: OutputKey = "canary_service_arn"
+        /// What the main service ran before; rollback goes back to it when no run was promoted.
+        public static let previousTaskDefinitionARN: OutputKey = "previous_task_definition_arn"
+    }
 
     public init() {}
 
-    public static func preflight(_ check: PreflightContext) throws {
-        if let n = try check.inputs.int("desired_number_of_canary_tasks_to_run"), n < 1 {
-            throw StageFailure("with.desired_number_of_canary_tasks_to_run must be at least 1, got \(n)")
-        }
-    }
-
     public func run(_ context: StageContext) async throws -> StageOutputs {
+        let inputs = try context.inputs(Inputs.self)
         let target = try context.deploymentTarget()
         let main = try context.mainService()
-        let canary = try context.canaryService()
-        let count = try context.inputs.int("desired_number_of_canary_tasks_to_run") ?? 1
-        let taskDefinition = try context.taskDefinitionToDeploy()
+        let canary = try context.canaryService(inputs.canaryService)
+        let count = inputs.count
+        let taskDefinition = try context.taskDefinitionToDeploy(inputs.taskDefinition)
         guard let mainState = try await target.service(main) else {
             throw StageFailure(
                 "service \(main) does not exist on \(target.description); create it before its first canary")
@@ -42,7 +55,9 @@ public struct CanaryDeployStage: Stage {
             let exists = try await target.service(canary) != nil
             context.logger.info(
                 "would \(exists ? "update" : "create") \(canary) with \(count) task(s) of \(taskDefinition)")
-            return ["canary_service_arn": .string(canary), "previous_task_definition_arn": .string(previous)]
+            return StageOutputs([
+                Outputs.canaryServiceARN: .string(canary), Outputs.previousTaskDefinitionARN: .string(previous),
+            ])
         }
         let arn: String
         let deploymentID: String
@@ -64,9 +79,10 @@ public struct CanaryDeployStage: Stage {
         }
         _ = try await Readiness.wait(
             target, service: canary, deploymentID: deploymentID, taskDefinition: taskDefinition,
-            timeout: try context.inputs.duration("timeout") ?? .seconds(600),
-            poll: try context.pollInterval(default: .seconds(5)), context: context)
+            timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
         context.logger.info("canary \(canary) runs \(count) healthy task(s) of \(taskDefinition)")
-        return ["canary_service_arn": .string(arn), "previous_task_definition_arn": .string(previous)]
+        return StageOutputs([
+            Outputs.canaryServiceARN: .string(arn), Outputs.previousTaskDefinitionARN: .string(previous),
+        ])
     }
 }

@@ -7,53 +7,66 @@ public struct DNSAliasStage: Stage {
         name: "dns-alias",
         summary:
             "UPSERTs a Route 53 alias (A/AAAA) to a load balancer, an alias target, or a Cloud Map service; waits for INSYNC.",
-        inputs: [
-            StageInputSpec("hosted_zone_id", .string, required: true, "the hosted zone of the record"),
-            StageInputSpec("record_name", .string, required: true, "e.g. api.example.com"),
-            StageInputSpec("record_type", .string, "A (default) or AAAA"),
-            StageInputSpec("load_balancer", .string, "ARN or name of the load balancer to point at"),
-            StageInputSpec("alias_target", .map, "{dns_name, hosted_zone_id} to point at"),
-            StageInputSpec("service_discovery", .map, "{namespace_id, service}: point at a Cloud Map service's record"),
-            StageInputSpec("evaluate_target_health", .bool, "default true"),
-            StageInputSpec("timeout", .duration, "how long to wait for INSYNC (default 5m)"),
-            StageInputSpec("poll_interval", .duration, "how often to check (default 5s)"),
-        ],
-        outputs: ["record_name", "change_id"],
+        inputs: Inputs.self,
+        outputs: [Outputs.recordName, Outputs.changeID],
         safety: .changesTarget)
+
+    /// What `dns-alias` takes under `with:`.
+    public struct Inputs: InputDeclarations {
+        let hostedZoneID = Input<String>(required: "hosted_zone_id", help: "the hosted zone of the record")
+        let recordName = Input<String>(required: "record_name", help: "e.g. api.example.com")
+        let recordType = Input<String>(
+            "record_type", default: "A", help: "the record's type",
+            check: InputCheck("A or AAAA") { ["A", "AAAA"].contains($0) ? nil : "must be A or AAAA, got \($0)" })
+        let loadBalancer = Input<String?>("load_balancer", help: "ARN or name of the load balancer to point at")
+        let aliasTarget = Input<[String: String]?>(
+            "alias_target", help: "`{dns_name, hosted_zone_id}` to point at",
+            check: .needs("dns_name", "hosted_zone_id"))
+        let serviceDiscovery = Input<[String: String]?>(
+            "service_discovery", help: "`{namespace_id, service}`: point at a Cloud Map service's record",
+            check: .needs("namespace_id", "service"))
+        let evaluateTargetHealth = Input<Bool>(
+            "evaluate_target_health", default: true, help: "Route 53 evaluates the target's health")
+        let timeout = Input<Duration>("timeout", default: .seconds(300), help: "how long to wait for INSYNC")
+        let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
+        /// The declarations.
+        public init() {}
+    }
+
+    /// The outputs `dns-alias` returns.
+    public enum Outputs {
+        /// The record's name.
+        public static let recordName: OutputKey = "record_name"
+        /// The Route 53 change; empty when the record already pointed there.
+        public static let changeID: OutputKey = "change_id"
+    }
 
     public init() {}
 
     public static func preflight(_ check: PreflightContext) throws {
+        _ = try check.inputs(Inputs.self)
         let given = ["load_balancer", "alias_target", "service_discovery"].filter { check.inputs[$0] != nil }
         if given.count != 1 {
             throw StageFailure(
                 "dns-alias needs exactly one of with.load_balancer, with.alias_target, with.service_discovery (got \(given.isEmpty ? "none" : given.joined(separator: ", ")))"
             )
         }
-        if let type = try check.inputs.string("record_type"), !["A", "AAAA"].contains(type) {
-            throw StageFailure("with.record_type must be A or AAAA, got \(type)")
-        }
-        if case .map(let m)? = check.inputs["alias_target"], m["dns_name"] == nil || m["hosted_zone_id"] == nil {
-            throw StageFailure("with.alias_target needs dns_name and hosted_zone_id")
-        }
-        if case .map(let m)? = check.inputs["service_discovery"], m["namespace_id"] == nil || m["service"] == nil {
-            throw StageFailure("with.service_discovery needs namespace_id and service")
-        }
     }
 
     public func run(_ context: StageContext) async throws -> StageOutputs {
+        let inputs = try context.inputs(Inputs.self)
         let target = try context.deploymentTarget()
-        let zone = try context.inputs.requiredString("hosted_zone_id")
-        let name = try context.inputs.requiredString("record_name")
-        let type = try context.inputs.string("record_type") ?? "A"
-        let evaluate = try context.inputs.bool("evaluate_target_health") ?? true
+        let zone = inputs.hostedZoneID
+        let name = inputs.recordName
+        let type = inputs.recordType
+        let evaluate = inputs.evaluateTargetHealth
         var alias: AliasTarget
-        if let lb = try context.inputs.string("load_balancer") {
+        if let lb = inputs.loadBalancer {
             alias = try await target.loadBalancerAlias(lb)
-        } else if let m = try context.inputs.stringMap("alias_target") {
+        } else if let m = inputs.aliasTarget {
             alias = AliasTarget(
                 dnsName: m["dns_name"] ?? "", hostedZoneID: m["hosted_zone_id"] ?? "", evaluateTargetHealth: evaluate)
-        } else if let m = try context.inputs.stringMap("service_discovery") {
+        } else if let m = inputs.serviceDiscovery {
             alias = try await target.serviceDiscoveryAlias(
                 namespaceID: m["namespace_id"] ?? "", service: m["service"] ?? "")
         } else {
@@ -62,16 +75,16 @@ public struct DNSAliasStage: Stage {
         alias.evaluateTargetHealth = evaluate
         if context.isDryRun {
             context.logger.info("would point \(name) (\(type)) at \(alias.dnsName) in zone \(alias.hostedZoneID)")
-            return ["record_name": .string(name), "change_id": ""]
+            return StageOutputs([Outputs.recordName: .string(name), Outputs.changeID: ""])
         }
         let change = try await target.upsertAlias(hostedZoneID: zone, name: name, type: type, target: alias)
         if change.isEmpty {
             context.logger.info("\(name) already points at \(alias.dnsName); nothing to change")
-            return ["record_name": .string(name), "change_id": ""]
+            return StageOutputs([Outputs.recordName: .string(name), Outputs.changeID: ""])
         }
         context.logger.info("UPSERT \(name) → \(alias.dnsName) (change \(change)); waiting for INSYNC")
-        let deadline = ContinuousClock.now + (try context.inputs.duration("timeout") ?? .seconds(300))
-        let poll = try context.pollInterval(default: .seconds(5))
+        let deadline = ContinuousClock.now + inputs.timeout
+        let poll = inputs.pollInterval
         var failures = TransientFailures()
         while try await Self.status(target, change, &failures, context) != "INSYNC" {
             guard ContinuousClock.now + poll < deadline else {
@@ -79,7 +92,7 @@ public struct DNSAliasStage: Stage {
             }
             try await context.sleep(for: poll)
         }
-        return ["record_name": .string(name), "change_id": .string(change)]
+        return StageOutputs([Outputs.recordName: .string(name), Outputs.changeID: .string(change)])
     }
 
     /// The change's status; "PENDING" after a transient failure (looked at again next time).

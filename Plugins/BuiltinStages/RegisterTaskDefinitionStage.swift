@@ -7,18 +7,33 @@ public struct RegisterTaskDefinitionStage: Stage {
         name: "register-task-definition",
         summary:
             "Registers the rendered task definition (tagged with pipeline, run, commit); reuses an identical latest revision.",
-        inputs: [
-            StageInputSpec(
-                "artifact", .string,
-                "the rendered definition among this run's artifacts (default: task-definition.json)")
-        ],
-        outputs: ["task_definition_arn", "revision", "reused"],
+        inputs: Inputs.self,
+        outputs: [Outputs.taskDefinitionARN, Outputs.revision, Outputs.reused],
         safety: .changesTarget)
+
+    /// What `register-task-definition` takes under `with:`.
+    public struct Inputs: InputDeclarations {
+        let artifact = Input<String>(
+            "artifact", default: BuildTaskDefinitionStage.artifactName,
+            help: "the rendered definition among this run's artifacts")
+        /// The declarations.
+        public init() {}
+    }
+
+    /// The outputs `register-task-definition` returns.
+    public enum Outputs {
+        /// The registered (or reused) revision's ARN; canary-deploy, promote and rollback read it.
+        public static let taskDefinitionARN: OutputKey = "task_definition_arn"
+        /// Its revision number.
+        public static let revision: OutputKey = "revision"
+        /// True when an identical latest revision was reused.
+        public static let reused: OutputKey = "reused"
+    }
 
     public init() {}
 
     public func run(_ context: StageContext) async throws -> StageOutputs {
-        let name = try context.inputs.string("artifact") ?? "task-definition.json"
+        let name = try context.inputs(Inputs.self).artifact
         guard let data = try context.artifacts.load(name) else {
             throw StageFailure("no artifact \(name) in this run: run build-task-definition first")
         }
@@ -29,14 +44,16 @@ public struct RegisterTaskDefinitionStage: Stage {
             TaskDefinitionDiff.comparable(latest.document, like: document).canonicalText() == document.canonicalText()
         {
             context.logger.info("\(family): latest revision \(latest.revision) is identical; reusing \(latest.arn)")
-            return [
-                "task_definition_arn": .string(latest.arn), "revision": .number(Double(latest.revision)),
-                "reused": true,
-            ]
+            return StageOutputs([
+                Outputs.taskDefinitionARN: .string(latest.arn), Outputs.revision: .number(Double(latest.revision)),
+                Outputs.reused: true,
+            ])
         }
         if context.isDryRun {
             context.logger.info("would register a new revision of \(family)")
-            return ["task_definition_arn": .string("\(family):(new)"), "revision": 0, "reused": false]
+            return StageOutputs([
+                Outputs.taskDefinitionARN: .string("\(family):(new)"), Outputs.revision: 0, Outputs.reused: false,
+            ])
         }
         let tags = [
             "pipeline:name": context.run.pipeline, "pipeline:run": context.run.id,
@@ -44,9 +61,9 @@ public struct RegisterTaskDefinitionStage: Stage {
         ]
         let registered = try await target.registerTaskDefinition(document, tags: tags)
         context.logger.info("registered \(registered.arn)")
-        return [
-            "task_definition_arn": .string(registered.arn), "revision": .number(Double(registered.revision)),
-            "reused": false,
-        ]
+        return StageOutputs([
+            Outputs.taskDefinitionARN: .string(registered.arn), Outputs.revision: .number(Double(registered.revision)),
+            Outputs.reused: false,
+        ])
     }
 }

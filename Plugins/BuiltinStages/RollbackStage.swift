@@ -7,32 +7,44 @@ public struct RollbackStage: Stage {
         name: "rollback",
         summary:
             "Scales the canary to 0; returns the main service to `to`, the last succeeded run's revision, or the one it ran before.",
-        inputs: [
-            StageInputSpec(
-                "to", .string, "the revision to return to (default: last succeeded run, else the previous one)"),
-            StageInputSpec("canary_service", .string, "the canary (default <service>-canary)"),
-            StageInputSpec("timeout", .duration, "how long to wait for COMPLETED (default 15m)"),
-            StageInputSpec("poll_interval", .duration, "how often to check (default 5s)"),
-        ],
-        outputs: ["rolled_back_to"],
+        inputs: Inputs.self,
+        outputs: [Outputs.rolledBackTo],
         safety: .changesTarget)
+
+    /// What `rollback` takes under `with:`.
+    public struct Inputs: InputDeclarations {
+        let to = Input<String?>(
+            "to", help: "the revision to return to",
+            defaultText: "the last promoted run's, else the one the service ran before")
+        let canaryService = Input<String?>("canary_service", help: "the canary", defaultText: "`<service>-canary`")
+        let timeout = Input<Duration>(
+            "timeout", default: .seconds(900), help: "how long to wait for the old tasks to run healthy")
+        let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
+        /// The declarations.
+        public init() {}
+    }
+
+    /// The outputs `rollback` returns.
+    public enum Outputs {
+        /// The revision the main service was returned to; empty when there was nothing to roll back.
+        public static let rolledBackTo: OutputKey = "rolled_back_to"
+    }
 
     public init() {}
 
     /// The revision to return to, and where that choice came from.
-    func rollbackRevision(_ context: StageContext) throws -> (String, String)? {
-        if let to = try context.inputs.string("to"), !to.isEmpty { return (to, "with.to") }
+    func rollbackRevision(_ context: StageContext, to: String?) throws -> (String, String)? {
+        if let to, !to.isEmpty { return (to, "with.to") }
+        let arnKey = PromoteStage.Outputs.taskDefinitionARN
         if let last = try context.history.lastSucceededOutputs(pipeline: context.run.pipeline) {
             // Prefer the revision a promote stage deployed (it has a deployment_id beside it).
-            let promoted = last.values.first { $0["deployment_id"] != nil && $0["task_definition_arn"] != nil }
-            if case .string(let arn)? = (promoted ?? last.values.first { $0["task_definition_arn"] != nil })?[
-                "task_definition_arn"]
-            {
+            let promoted = last.values.first { $0[PromoteStage.Outputs.deploymentID] != nil && $0[arnKey] != nil }
+            if case .string(let arn)? = (promoted ?? last.values.first { $0[arnKey] != nil })?[arnKey] {
                 return (arn, "the last succeeded run")
             }
         }
         for outputs in context.outputs.values {
-            if case .string(let arn)? = outputs["previous_task_definition_arn"], !arn.isEmpty {
+            if case .string(let arn)? = outputs[CanaryDeployStage.Outputs.previousTaskDefinitionARN], !arn.isEmpty {
                 return (arn, "the revision the service ran before this run")
             }
         }
@@ -40,9 +52,10 @@ public struct RollbackStage: Stage {
     }
 
     public func run(_ context: StageContext) async throws -> StageOutputs {
+        let inputs = try context.inputs(Inputs.self)
         let target = try context.deploymentTarget()
         let main = try context.mainService()
-        let canary = try context.canaryService()
+        let canary = try context.canaryService(inputs.canaryService)
         if let failure = context.failure {
             context.logger.info("rolling back after '\(failure.stage)' failed: \(failure.message)")
         }
@@ -54,9 +67,9 @@ public struct RollbackStage: Stage {
                 context.logger.info("scaled \(canary) to 0")
             }
         }
-        guard let (revision, source) = try rollbackRevision(context) else {
+        guard let (revision, source) = try rollbackRevision(context, to: inputs.to) else {
             context.logger.info("nothing was deployed yet and no earlier run succeeded: nothing to roll back")
-            return ["rolled_back_to": ""]
+            return StageOutputs([Outputs.rolledBackTo: ""])
         }
         guard let state = try await target.service(main) else {
             throw StageFailure("service \(main) does not exist; cannot roll it back")
@@ -69,20 +82,19 @@ public struct RollbackStage: Stage {
         }
         if settled {
             context.logger.info("\(main) already runs \(revision) (\(source)); nothing to change")
-            return ["rolled_back_to": .string(revision)]
+            return StageOutputs([Outputs.rolledBackTo: .string(revision)])
         }
         if context.isDryRun {
             context.logger.info("would return \(main) from \(state.taskDefinition) to \(revision) (\(source))")
-            return ["rolled_back_to": .string(revision)]
+            return StageOutputs([Outputs.rolledBackTo: .string(revision)])
         }
         context.logger.info("returning \(main) from \(state.taskDefinition) to \(revision) (\(source))")
         let started = try await Readiness.startDeployment(
             target, service: main, update: ServiceUpdate(taskDefinition: revision), context: context)
         _ = try await Readiness.wait(
             target, service: main, deploymentID: started, taskDefinition: revision,
-            timeout: try context.inputs.duration("timeout") ?? .seconds(900),
-            poll: try context.pollInterval(default: .seconds(5)), context: context)
+            timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
         context.logger.info("\(main) is back on \(revision)")
-        return ["rolled_back_to": .string(revision)]
+        return StageOutputs([Outputs.rolledBackTo: .string(revision)])
     }
 }

@@ -9,15 +9,18 @@ extension StageContext {
     }
 
     /// `with.canary_service`, else `<service>-canary`.
-    func canaryService() throws -> String {
-        try inputs.string("canary_service") ?? "\(try mainService())-canary"
+    func canaryService(_ explicit: String?) throws -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
+        return "\(try mainService())-canary"
     }
 
-    /// `with.task_definition`, else the `task_definition_arn` output of an earlier stage (the newest one).
-    func taskDefinitionToDeploy() throws -> String {
-        if let explicit = try inputs.string("task_definition"), !explicit.isEmpty { return explicit }
+    /// `with.task_definition`, else the `task_definition_arn` output of an earlier stage.
+    func taskDefinitionToDeploy(_ explicit: String?) throws -> String {
+        if let explicit, !explicit.isEmpty { return explicit }
         let candidates = outputs.compactMap { id, out -> (String, String)? in
-            guard case .string(let arn)? = out["task_definition_arn"] else { return nil }
+            guard case .string(let arn)? = out[RegisterTaskDefinitionStage.Outputs.taskDefinitionARN] else {
+                return nil
+            }
             return (id, arn)
         }
         if candidates.count == 1 { return candidates[0].1 }
@@ -27,9 +30,5 @@ extension StageContext {
         }
         let ids = candidates.map(\.0).sorted().joined(separator: ", ")
         throw StageFailure("several stages output task_definition_arn (\(ids)); set with.task_definition")
-    }
-
-    func pollInterval(default value: Duration) throws -> Duration {
-        try inputs.duration("poll_interval") ?? value
     }
 }

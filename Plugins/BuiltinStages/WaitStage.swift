@@ -4,19 +4,32 @@ import PipelineCore
 public struct WaitStage: Stage {
     public static let descriptor = StageDescriptor(
         name: "wait", summary: "Pauses for a duration; cancelling the run ends the wait.",
-        inputs: [StageInputSpec("duration", .duration, required: true, "how long to wait, e.g. 30s or 5m")],
-        outputs: ["waited_ms"])
+        inputs: Inputs.self,
+        outputs: [Outputs.waitedMilliseconds])
+
+    /// What `wait` takes under `with:`.
+    public struct Inputs: InputDeclarations {
+        let duration = Input<Duration>(required: "duration", help: "how long to wait, e.g. 30s or 5m")
+        /// The declarations.
+        public init() {}
+    }
+
+    /// The outputs `wait` returns.
+    public enum Outputs {
+        /// How long it waited (0 in a dry run).
+        public static let waitedMilliseconds: OutputKey = "waited_ms"
+    }
 
     public init() {}
 
     public func run(_ context: StageContext) async throws -> StageOutputs {
-        let duration = try context.inputs.duration("duration") ?? .zero
+        let duration = try context.inputs(Inputs.self).duration
         if context.isDryRun {
             context.logger.info("would wait \(DurationFormat.format(duration))")
-            return ["waited_ms": 0]
+            return StageOutputs([Outputs.waitedMilliseconds: 0])
         }
         context.logger.info("waiting \(DurationFormat.format(duration))")
         try await context.sleep(for: duration)
-        return ["waited_ms": .number(Double(duration.milliseconds))]
+        return StageOutputs([Outputs.waitedMilliseconds: .number(Double(duration.milliseconds))])
     }
 }

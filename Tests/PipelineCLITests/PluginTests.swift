@@ -136,7 +136,7 @@ import Testing
         #expect(stages.stdout.contains("build-task-definition"))
         let bad = try cli.run("run", "p", binary: binary)
         #expect(bad.status == 2)
-        #expect(bad.stderr.contains("with.url must be an absolute URL"))
+        #expect(bad.stderr.contains("with.url: must be an absolute URL"))
         // A real POST to a one-shot HTTP server on 127.0.0.1.
         let server = try SupportServer(script: "fake_metadata.py")
         try r.write(

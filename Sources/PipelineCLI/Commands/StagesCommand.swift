@@ -10,14 +10,35 @@ struct StagesCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Print each stage's inputs as the Markdown table docs/stages.md holds.")
+    var markdown = false
+
+    @Flag(help: "Print the JSON Schema of each stage's `with:`, by stage name.")
+    var jsonSchema = false
+
     func run() throws {
         let entries = StageCatalog.registry().all + StageCatalog.installedPlugins()
+        if markdown {
+            for entry in entries {
+                print(
+                    "<!-- inputs: \(entry.descriptor.name) -->\n\(entry.descriptor.markdownInputsTable)<!-- end -->\n")
+            }
+            return
+        }
+        if jsonSchema {
+            let schemas = JSONValue.object(
+                Dictionary(uniqueKeysWithValues: entries.map { ($0.descriptor.name, $0.descriptor.withJSONSchema) }))
+            print(schemas.prettyText())
+            return
+        }
         if json {
             let list = entries.map { entry in
                 StageJSON(
                     name: entry.descriptor.name, summary: entry.descriptor.summary,
                     inputs: entry.descriptor.inputs?.map {
-                        .init(name: $0.name, type: $0.type.rawValue, required: $0.required, description: $0.description)
+                        .init(
+                            name: $0.name, type: $0.type.rawValue, required: $0.required, description: $0.description,
+                            default: $0.defaultText, checks: $0.constraints)
                     }, outputs: entry.descriptor.outputs)
             }
             print(try Terminal.json(list))
@@ -29,7 +50,7 @@ struct StagesCommand: ParsableCommand {
             if let inputs = d.inputs {
                 for input in inputs {
                     print(
-                        "    \(input.name) (\(input.type.rawValue)\(input.required ? ", required" : "")): \(input.description)"
+                        "    \(input.name) (\(input.type.rawValue)\(input.required ? ", required" : "")): \(input.fullDescription)"
                     )
                 }
             } else {
@@ -45,6 +66,8 @@ struct StagesCommand: ParsableCommand {
             var type: String
             var required: Bool
             var description: String
+            var `default`: String?
+            var checks: [String]
         }
         var name: String
         var summary: String

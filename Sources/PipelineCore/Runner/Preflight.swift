@@ -16,6 +16,7 @@ public enum Preflight {
                     step: StepInfo(id: step.id, uses: step.uses), inputs: step.knownInputs(in: scope), source: source,
                     scope: scope, target: pipeline.target)
                 do {
+                    try entry.descriptor.checkKnownInputs?(context.inputs)
                     try type(of: entry.make()).preflight(context)
                 } catch let error as PipelineError {
                     problems.append(

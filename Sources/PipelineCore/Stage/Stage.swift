@@ -131,7 +131,10 @@ public struct StageDescriptor: Sendable {
     public var outputs: [String]
     /// What it does to the target.
     public var safety: StageSafety
+    /// Checks the declared inputs known before the run (types, ranges); nil for stages declared by spec.
+    public var checkKnownInputs: (@Sendable (StageInputs) throws -> Void)?
 
+    /// A descriptor from input specs (executable plugins describe themselves this way).
     public init(
         name: String, summary: String, inputs: [StageInputSpec]? = [], outputs: [String] = [],
         safety: StageSafety = .readOnly
@@ -142,6 +145,27 @@ public struct StageDescriptor: Sendable {
         self.outputs = outputs
         self.safety = safety
     }
+
+    /// A descriptor whose inputs and outputs are generated from their declarations.
+    public init<I: InputDeclarations>(
+        name: String, summary: String, inputs: I.Type, outputs: [OutputKey] = [], safety: StageSafety = .readOnly
+    ) {
+        self.init(name: name, summary: summary, inputs: I.specs, outputs: outputs.map(\.rawValue), safety: safety)
+        self.checkKnownInputs = { try I.validate($0, complete: false) }
+    }
+}
+
+/// The name of an output a stage returns; declared once, as a constant of the stage that produces it,
+/// and used by every stage that reads it.
+public struct OutputKey: RawRepresentable, Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The key in the outputs map (and in `${{ stages.ID.outputs.KEY }}`).
+    public var rawValue: String
+    /// A key.
+    public init(rawValue: String) { self.rawValue = rawValue }
+    /// A key from a literal.
+    public init(stringLiteral value: String) { rawValue = value }
+    /// The key.
+    public var description: String { rawValue }
 }
 
 /// One input a stage accepts.
@@ -157,14 +181,27 @@ public struct StageInputSpec: Sendable, Hashable {
     public var type: ValueType
     /// Whether the pipeline must give it.
     public var required: Bool
-    /// One line for people, with the default if any.
+    /// One line for people.
     public var description: String
+    /// The default as the docs print it, if any.
+    public var defaultText: String?
+    /// Checks beyond the type, as the docs print them (e.g. "at least 1").
+    public var constraints: [String] = []
 
+    /// A spec.
     public init(_ name: String, _ type: ValueType, required: Bool = false, _ description: String) {
         self.name = name
         self.type = type
         self.required = required
         self.description = description
+    }
+
+    /// The description with the default and constraints, for `pipeline stages`.
+    public var fullDescription: String {
+        var text = description
+        if let defaultText { text += " (default \(defaultText))" }
+        if !constraints.isEmpty { text += "; \(constraints.joined(separator: ", "))" }
+        return text
     }
 
     /// Checks a value against the type; returns a message when it does not fit.
@@ -191,6 +228,23 @@ public struct StageInputSpec: Sendable, Hashable {
 }
 
 extension StageInputSpec.ValueType {
+    /// The JSON Schema keywords for the type.
+    public var jsonSchema: [String: JSONValue] {
+        switch self {
+        case .string: return ["type": .array([.string("string"), .string("number"), .string("boolean")])]
+        case .number: return ["type": .array([.string("number"), .string("string")])]
+        case .integer: return ["type": .array([.string("integer"), .string("string")])]
+        case .bool: return ["type": .array([.string("boolean"), .string("string")])]
+        case .duration: return ["type": .array([.string("string"), .string("integer")])]
+        case .list:
+            return [
+                "type": .array([.string("array"), .string("string")]), "items": .object(["type": .string("string")]),
+            ]
+        case .map: return ["type": .string("object")]
+        case .any: return [:]
+        }
+    }
+
     var article: String {
         switch self {
         case .string: return "a string"

@@ -57,3 +57,16 @@ extension OutputValue: Codable {
         }
     }
 }
+
+extension Dictionary where Key == String, Value == OutputValue {
+    /// Outputs from declared keys: `StageOutputs([Outputs.arn: .string(arn)])`.
+    public init(_ pairs: KeyValuePairs<OutputKey, OutputValue>) {
+        self.init(uniqueKeysWithValues: pairs.map { ($0.key.rawValue, $0.value) })
+    }
+
+    /// The value of a declared output key.
+    public subscript(key: OutputKey) -> OutputValue? {
+        get { self[key.rawValue] }
+        set { self[key.rawValue] = newValue }
+    }
+}

@@ -6,34 +6,36 @@ struct WebhookStage: Stage {
     static let descriptor = StageDescriptor(
         name: "webhook",
         summary: "POSTs a JSON message about the run to a URL.",
-        inputs: [
-            StageInputSpec("url", .string, required: true, "where to POST"),
-            StageInputSpec("message", .string, "the text (default: '<pipeline> <run> deployed <sha>')"),
-        ],
-        outputs: ["status_code"])
+        inputs: Inputs.self,
+        outputs: [statusCode])
+
+    /// What `webhook` takes under `with:`: each input declared once, with its type, default and help.
+    struct Inputs: InputDeclarations {
+        let url = Input<String>(
+            required: "url", help: "where to POST",
+            check: InputCheck("an absolute URL") { URL(string: $0)?.scheme == nil ? "must be an absolute URL" : nil })
+        let message = Input<String?>(
+            "message", help: "the text", defaultText: "'<pipeline> <run> deployed <sha>'")
+    }
+
+    /// The HTTP status the receiver answered.
+    static let statusCode: OutputKey = "status_code"
 
     init() {}
 
-    static func preflight(_ check: PreflightContext) throws {
-        if let url = try check.inputs.string("url"), URL(string: url)?.scheme == nil {
-            throw StageFailure("with.url must be an absolute URL, got '\(url)'")
-        }
-    }
-
     func run(_ context: StageContext) async throws -> StageOutputs {
-        let url = try context.inputs.requiredString("url")
-        let text =
-            try context.inputs.string("message")
-            ?? "\(context.run.pipeline) \(context.run.id) deployed \(context.commit.shortSHA)"
+        let inputs = try context.inputs(Inputs.self)
+        let url = inputs.url
+        let text = inputs.message ?? "\(context.run.pipeline) \(context.run.id) deployed \(context.commit.shortSHA)"
         let body: [String: String] = ["text": text, "run": context.run.id, "commit": context.commit.sha]
         if context.isDryRun {
             context.logger.info("would POST to \(url): \(text)")
-            return ["status_code": 0]
+            return StageOutputs([Self.statusCode: 0])
         }
         context.logger.info("POST \(url)")
         let status = try await Self.post(url: url, body: try JSONEncoder().encode(body))
         guard (200..<300).contains(status) else { throw StageFailure("webhook answered HTTP \(status)") }
-        return ["status_code": .number(Double(status))]
+        return StageOutputs([Self.statusCode: .number(Double(status))])
     }
 
     /// A tiny HTTP/1.1 POST over a plain socket (no HTTP library needed for an example), off the
