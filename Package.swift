@@ -6,7 +6,11 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pipeline", targets: ["pipeline"]),
+        // What a stage or provider author imports: the engine's protocols and types, and swift-log.
         .library(name: "PipelineKit", targets: ["PipelineKit"]),
+        // Builds a custom `pipeline` binary: `PipelineCommand.main(stages:providers:)`.
+        .library(name: "PipelineCLI", targets: ["PipelineCLI"]),
+        // A harness that checks and runs a stage as the engine does, a fake target and provider.
         .library(name: "PipelineTestKit", targets: ["PipelineTestKit"]),
     ],
     dependencies: [
@@ -68,14 +72,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(name: "PipelineKit", dependencies: ["PipelineCore", .product(name: "Logging", package: "swift-log")]),
         .target(
-            name: "PipelineKit",
-            dependencies: [
-                "PipelineCore", "PipelineStore", "PipelineGit", "PipelineCLI",
-                .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
-        .target(name: "PipelineTestKit", dependencies: ["PipelineCore", "PipelineStore"]),
+            name: "PipelineTestKit", dependencies: ["PipelineCore", .product(name: "Logging", package: "swift-log")]),
+        // Repository-only helpers for this package's tests and benchmarks (support servers, processes,
+        // fuzzing); not a product.
+        .target(name: "PipelineTestSupport", path: "Tests/PipelineTestSupport"),
         .executableTarget(name: "pipeline", dependencies: ["PipelineCLI"]),
         .executableTarget(
             name: "pipeline-testkit",
@@ -84,32 +86,47 @@ let package = Package(
         // The Swift stage example (examples/swift-stage), built here too so the tests can run it.
         .executableTarget(
             name: "pipeline-webhook",
-            dependencies: ["PipelineKit"],
+            dependencies: ["PipelineKit", "PipelineCLI"],
             path: "examples/swift-stage/Sources/pipeline-webhook"
+        ),
+        // A third provider and a stage that uses its target, built from the public products only
+        // (examples/custom-provider).
+        .executableTarget(
+            name: "pipeline-custom-provider",
+            dependencies: ["PipelineKit", "PipelineCLI", "PipelineTestKit"],
+            path: "examples/custom-provider/Sources/pipeline-custom-provider"
         ),
         .executableTarget(
             name: "pipeline-bench",
             dependencies: [
                 "PipelineCore", "PipelineStore", "PipelineGit", "PipelineAWS", "PipelineLocal", "PipelineTestKit",
-                "BuiltinStages", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "PipelineTestSupport", "BuiltinStages", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Benchmarks/PipelineBench"
         ),
         // Seeded mutation fuzzing of what a commit controls (scripts/fuzz).
         .executableTarget(
-            name: "pipeline-fuzz", dependencies: ["PipelineCore", "PipelineTestKit", "BuiltinStages"],
+            name: "pipeline-fuzz",
+            dependencies: ["PipelineCore", "PipelineTestKit", "PipelineTestSupport", "BuiltinStages"],
             path: "Benchmarks/PipelineFuzz"),
-        .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore", "PipelineTestKit"]),
-        .testTarget(name: "PipelineLocalTests", dependencies: ["PipelineLocal", "PipelineTestKit"]),
-        .testTarget(name: "PipelineStoreTests", dependencies: ["PipelineStore", "PipelineTestKit"]),
-        .testTarget(name: "PipelineGitTests", dependencies: ["PipelineGit", "PipelineTestKit"]),
         .testTarget(
-            name: "PipelineAWSTests", dependencies: ["PipelineAWS", "PipelineTestKit"], exclude: ["Fixtures"]),
+            name: "PipelineCoreTests", dependencies: ["PipelineCore", "PipelineTestKit", "PipelineTestSupport"]),
+        // Every branch of the built-in stages against the fake target: no network, no AWS.
+        .testTarget(name: "BuiltinStagesTests", dependencies: ["BuiltinStages", "PipelineTestKit"]),
+        .testTarget(
+            name: "PipelineLocalTests", dependencies: ["PipelineLocal", "PipelineTestKit", "PipelineTestSupport"]),
+        .testTarget(
+            name: "PipelineStoreTests", dependencies: ["PipelineStore", "PipelineTestKit", "PipelineTestSupport"]),
+        .testTarget(
+            name: "PipelineGitTests", dependencies: ["PipelineGit", "PipelineTestKit", "PipelineTestSupport"]),
+        .testTarget(
+            name: "PipelineAWSTests", dependencies: ["PipelineAWS", "PipelineTestKit", "PipelineTestSupport"],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "PipelineCLITests",
             dependencies: [
-                "PipelineCLI", "PipelineLocal", "PipelineTestKit", "pipeline", "pipeline-testkit", "pipeline-webhook",
-                "pipeline-fuzz",
+                "PipelineLocal", "PipelineTestKit", "PipelineTestSupport", "pipeline", "pipeline-testkit",
+                "pipeline-webhook", "pipeline-custom-provider", "pipeline-fuzz",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -6,6 +6,7 @@ import PipelineAWS
 import PipelineCore
 import PipelineStore
 import PipelineTestKit
+import PipelineTestSupport
 
 func benchClient(_ endpoint: String) -> AWSClient {
     AWSClient(

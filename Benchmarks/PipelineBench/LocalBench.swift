@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import PipelineLocal
 import PipelineTestKit
+import PipelineTestSupport
 
 /// The local provider's load balancer: requests per second and latency through it versus straight to a
 /// task (examples/hello-service, 4 tasks), in the same run; then failed requests during a rolling deploy.

@@ -5,6 +5,7 @@ import PipelineCore
 import PipelineGit
 import PipelineStore
 import PipelineTestKit
+import PipelineTestSupport
 
 /// Whole pipeline against moto (bake_time 0, deployments complete at once): wall time, AWS calls, and the
 /// floor (calls × median round trip, measured in the same run); then fabfuel's ecs-deploy on the same moto.

@@ -3,6 +3,7 @@ import PipelineAWS
 import PipelineCore
 import PipelineStore
 import PipelineTestKit
+import PipelineTestSupport
 
 /// A repository whose pipeline runs a canary against moto, with the alarm guard looking every `poll`.
 private func safetyRepo(_ moto: SupportServer, name: String, poll: String, bake: String) throws -> GitFixture {

@@ -4,6 +4,7 @@ import PipelineCore
 import PipelineGit
 import PipelineStore
 import PipelineTestKit
+import PipelineTestSupport
 
 /// Trigger latency, planning in a large repository, and an idle watcher's CPU and memory.
 func benchWatch() async throws {

@@ -3,6 +3,7 @@ import Foundation
 import PipelineCore
 import PipelineStore
 import PipelineTestKit
+import PipelineTestSupport
 
 // Prints the engine's speed figures; run through scripts/bench (release build).
 // Usage: pipeline-bench [engine]  — more groups arrive with later modules.

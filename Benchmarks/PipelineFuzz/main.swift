@@ -2,6 +2,7 @@ import BuiltinStages
 import Foundation
 import PipelineCore
 import PipelineTestKit
+import PipelineTestSupport
 
 // A seeded mutation fuzzer over what a pushed commit controls: pipeline YAML, task definition
 // templates (JSON and YAML, rendered as build-task-definition's preflight does) and expressions.

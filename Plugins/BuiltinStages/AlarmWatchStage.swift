@@ -12,7 +12,7 @@ public struct AlarmWatchStage: Stage {
         summary:
             "Watches CloudWatch alarms for a bake time; fails at once, naming the alarm, on any transition to ALARM since the run's alarm baseline.",
         inputs: Inputs.self,
-        outputs: [Outputs.alarmsChecked])
+        outputs: [Outputs.alarmsChecked], usesTarget: true)
 
     /// What `alarm-watch` takes under `with:`.
     public struct Inputs: InputDeclarations {

@@ -7,7 +7,7 @@ public struct BuildTaskDefinitionStage: Stage {
         name: "build-task-definition",
         summary: "Renders an ECS task definition template from the commit (JSON or YAML), sets the image, checks it.",
         inputs: Inputs.self,
-        outputs: [Outputs.family])
+        outputs: [Outputs.family], usesTarget: true)
 
     /// What `build-task-definition` takes under `with:`.
     public struct Inputs: InputDeclarations {

@@ -103,7 +103,11 @@ public struct ExecutableStage: Stage {
             "PIPELINE_DRY_RUN": context.isDryRun ? "1" : "0",
         ]
         if context.passAWSCredentials {
-            for (key, value) in context.environment where key.hasPrefix("AWS_") { env[key] = value }
+            // The run's provider says which variables carry credentials (aws: the engine's AWS_*).
+            let credentials =
+                context.services.get(CredentialEnvironment.self)?.variables
+                ?? context.environment.filter { $0.key.hasPrefix("AWS_") }
+            env.merge(credentials) { _, new in new }
         }
         env.merge(context.stepEnvironment) { _, new in new }
         return env

@@ -23,10 +23,12 @@ public struct PipelineCommand: AsyncParsableCommand {
 
     public init() {}
 
-    /// Runs the command line with extra Swift stages registered beside the built-in ones.
-    public static func main(stages: [any Stage.Type]) async {
-        StageCatalog.register(stages)
-        await runMain(Array(CommandLine.arguments.dropFirst()))
+    /// Runs the command line with extra Swift stages and deployment providers beside the built-in ones:
+    /// how a custom `pipeline` binary is built.
+    public static func main(stages: [any Stage.Type] = [], providers: [any DeploymentProvider.Type] = []) async {
+        await Catalog.$additions.withValue(Catalog.Additions(stages: stages, providers: providers)) {
+            await runMain(Array(CommandLine.arguments.dropFirst()))
+        }
     }
 
     /// Parses and runs, mapping every failure to the documented exit codes.

@@ -1,5 +1,5 @@
-// Everything a custom Swift stage or a custom `pipeline` binary needs, in one import.
+// Everything a stage or provider author needs, in one import: the engine's protocols and types
+// (`Stage`, `Input`, `DeploymentProvider`, `DeploymentTarget`, …) and swift-log. A custom `pipeline`
+// binary also imports `PipelineCLI` for `PipelineCommand.main(stages:providers:)`.
 @_exported import Logging
-@_exported import PipelineCLI
 @_exported import PipelineCore
-@_exported import PipelineStore

@@ -13,15 +13,22 @@ public struct LocalTargetSettings: Sendable {
         _ target: TargetConfig, file: String, locate: (String) -> SourceLocation? = { _ in nil }
     ) throws -> LocalTargetSettings {
         do { return try parse(target) } catch let e as PipelineError {
-            // Messages read "<key path>: <what is wrong>".
-            let parts = e.message.split(separator: ":", maxSplits: 1).map(String.init)
-            let path = parts.count == 2 ? parts[0] : "target"
-            let text = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : e.message
-            let diagnostic = Diagnostic(location: locate(path), path: path, message: text)
-            throw PipelineError(.invalidInput, "\(diagnostic.location.map { "\($0)" } ?? file): \(path): \(text)")
+            let diagnostic = diagnostic(e, locate: locate)
+            throw PipelineError(
+                .invalidInput,
+                "\(diagnostic.location.map { "\($0)" } ?? file): \(diagnostic.path): \(diagnostic.message)")
         }
     }
 
+    /// A check's error as a located diagnostic (messages read "<key path>: <what is wrong>").
+    static func diagnostic(_ error: PipelineError, locate: (String) -> SourceLocation?) -> Diagnostic {
+        let parts = error.message.split(separator: ":", maxSplits: 1).map(String.init)
+        let path = parts.count == 2 ? parts[0] : "target"
+        let text = parts.count == 2 ? parts[1].trimmingCharacters(in: .whitespaces) : error.message
+        return Diagnostic(location: locate(path), path: path, message: text)
+    }
+
+    /// Reads the settings; errors read "target.KEY: what is wrong".
     static func parse(_ target: TargetConfig) throws -> LocalTargetSettings {
         func fail(_ key: String, _ message: String) -> PipelineError {
             PipelineError(.invalidInput, "target.\(key): \(message)")

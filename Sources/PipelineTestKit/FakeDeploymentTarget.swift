@@ -2,24 +2,51 @@ import Foundation
 import PipelineCore
 import Synchronization
 
-/// An in-memory deployment target for unit tests: services whose deployments complete with healthy tasks
-/// at once, and alarms whose every state change is kept in a history (as CloudWatch's).
+/// An in-memory deployment target for unit tests of stages: task definitions, services whose
+/// deployments follow a script (complete at once, after some looks, fail, lose a task, or never
+/// finish), alarms with a history of every state change (as CloudWatch keeps), and Route 53 changes.
 public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
+    /// How the next deployments of a service go.
+    public enum Rollout: Sendable, Hashable {
+        /// COMPLETED with healthy tasks at once.
+        case completes
+        /// IN_PROGRESS for that many looks at the service, then COMPLETED with healthy tasks.
+        case completesAfter(looks: Int)
+        /// FAILED with ECS's reason.
+        case fails(reason: String)
+        /// IN_PROGRESS with a task of the deployment stopped because it failed.
+        case taskStops(reason: String)
+        /// IN_PROGRESS forever (for timeouts).
+        case staysInProgress
+    }
+
+    private struct Service {
+        var state: ServiceState
+        var tasks: [TaskState]
+        var looksLeft: Int?
+    }
+
     private struct State {
-        var services: [String: ServiceState] = [:]
-        var tasks: [String: [TaskState]] = [:]
+        var services: [String: Service] = [:]
+        var rollouts: [String: Rollout] = [:]
+        var taskDefinitions: [TaskDefinitionRecord] = []
         var alarms: [String: AlarmState] = [:]
         var history: [AlarmTransition] = []
+        var records: [String: AliasTarget] = [:]
+        var changes: [String: Int] = [:]
+        var changeLooks = 0
         var next = 1
         var calls: [String] = []
     }
     private let state = Mutex(State())
 
+    /// An empty target.
     public init() {}
 
+    /// Says what this is in logs.
     public var description: String { "a fake target" }
 
-    /// Every call made, by name, in order.
+    /// Every call that changes something, by name, in order (e.g. `updateService web`).
     public var calls: [String] { state.withLock { $0.calls } }
 
     /// Sets an alarm's state now, recording the transition when it changes.
@@ -40,60 +67,164 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
     /// Adds a service running `taskDefinition` with healthy tasks.
     public func addService(_ name: String, taskDefinition: String, desiredCount: Int) {
         state.withLock { s in
-            let id = "dep-\(s.next)"
-            s.next += 1
-            s.services[name] = ServiceState(
-                name: name, arn: "fake:service/\(name)", taskDefinition: taskDefinition, desiredCount: desiredCount,
-                runningCount: desiredCount,
-                deployments: [
-                    DeploymentState(
-                        id: id, status: "PRIMARY", taskDefinition: taskDefinition, rolloutState: "COMPLETED",
-                        rolloutStateReason: "", desiredCount: desiredCount, runningCount: desiredCount, failedTasks: 0,
-                        createdAt: Date())
-                ])
-            s.tasks[name] = (0..<desiredCount).map {
-                TaskState(
-                    id: "\(name)-\(id)-\($0)", deploymentID: id, taskDefinition: taskDefinition, running: true,
-                    stopped: false, containerHealthy: nil, targets: [])
-            }
+            let id = Self.nextID(&s)
+            s.services[name] = Self.settled(name, id: id, taskDefinition: taskDefinition, count: desiredCount)
         }
     }
 
+    /// Scripts the next deployments of a service (until scripted again).
+    public func script(_ service: String, _ rollout: Rollout) {
+        state.withLock { $0.rollouts[service] = rollout }
+    }
+
+    /// Makes every Route 53 change PENDING for that many looks before INSYNC.
+    public func changesTakeLooks(_ looks: Int) { state.withLock { $0.changeLooks = looks } }
+
+    /// Adds a task definition revision (as if registered earlier).
+    @discardableResult
+    public func addTaskDefinition(_ document: JSONValue) -> TaskDefinitionRecord {
+        state.withLock { s in Self.register(document, in: &s) }
+    }
+
+    /// Where an alias record points, if it exists.
+    public func record(named name: String) -> AliasTarget? { state.withLock { $0.records[name] } }
+
     private func record(_ call: String) { state.withLock { $0.calls.append(call) } }
 
-    public func latestTaskDefinition(family: String) async throws -> TaskDefinitionRecord? { nil }
-    public func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord? { nil }
+    private static func nextID(_ s: inout State) -> String {
+        defer { s.next += 1 }
+        return "dep-\(s.next)"
+    }
+
+    private static func register(_ document: JSONValue, in s: inout State) -> TaskDefinitionRecord {
+        let family = document["family"]?.stringValue ?? "fake"
+        let revision = s.taskDefinitions.filter { $0.family == family }.count + 1
+        let record = TaskDefinitionRecord(
+            arn: "arn:fake:task-definition/\(family):\(revision)", family: family, revision: revision,
+            document: document)
+        s.taskDefinitions.append(record)
+        return record
+    }
+
+    private static func settled(_ name: String, id: String, taskDefinition: String, count: Int) -> Service {
+        let deployment = DeploymentState(
+            id: id, status: "PRIMARY", taskDefinition: taskDefinition, rolloutState: "COMPLETED",
+            rolloutStateReason: "", desiredCount: count, runningCount: count, failedTasks: 0, createdAt: Date())
+        let tasks = (0..<count).map {
+            TaskState(
+                id: "\(name)-\(id)-\($0)", deploymentID: id, taskDefinition: taskDefinition, running: true,
+                stopped: false, containerHealthy: nil, targets: [])
+        }
+        return Service(
+            state: ServiceState(
+                name: name, arn: "arn:fake:service/\(name)", taskDefinition: taskDefinition, desiredCount: count,
+                runningCount: count, deployments: [deployment]),
+            tasks: tasks, looksLeft: nil)
+    }
+
+    /// Starts a deployment of `name` as its script says.
+    private static func deploy(_ name: String, taskDefinition: String, count: Int, in s: inout State) {
+        let id = nextID(&s)
+        var service = settled(name, id: id, taskDefinition: taskDefinition, count: count)
+        func inProgress(reason: String = "", rollout: String = "IN_PROGRESS", tasks: [TaskState] = []) {
+            service.state.deployments[0].rolloutState = rollout
+            service.state.deployments[0].rolloutStateReason = reason
+            service.state.deployments[0].runningCount = 0
+            service.state.runningCount = 0
+            service.tasks = tasks
+        }
+        switch s.rollouts[name] ?? .completes {
+        case .completes: break
+        case .completesAfter(let looks):
+            inProgress()
+            service.looksLeft = looks
+        case .fails(let reason):
+            inProgress(reason: reason, rollout: "FAILED")
+            service.state.deployments[0].failedTasks = 1
+        case .taskStops(let reason):
+            inProgress(tasks: [
+                TaskState(
+                    id: "\(name)-\(id)-0", deploymentID: id, taskDefinition: taskDefinition, running: false,
+                    stopped: true, containerHealthy: nil, targets: [], stoppedReason: reason, failed: true)
+            ])
+            service.state.deployments[0].failedTasks = 1
+        case .staysInProgress:
+            inProgress()
+        }
+        s.services[name] = service
+    }
+
+    /// The latest revision of a family.
+    public func latestTaskDefinition(family: String) async throws -> TaskDefinitionRecord? {
+        state.withLock { $0.taskDefinitions.last { $0.family == family } }
+    }
+    /// A revision by ARN or `family:revision`.
+    public func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord? {
+        state.withLock { s in
+            s.taskDefinitions.first { $0.arn == arn || "\($0.family):\($0.revision)" == arn }
+        }
+    }
+    /// Registers a new revision.
     public func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
         -> TaskDefinitionRecord
     {
         record("registerTaskDefinition")
-        let family = document["family"]?.stringValue ?? "fake"
-        return TaskDefinitionRecord(arn: "\(family):1", family: family, revision: 1, document: document)
+        return state.withLock { s in Self.register(document, in: &s) }
     }
 
-    public func service(_ name: String) async throws -> ServiceState? { state.withLock { $0.services[name] } }
+    /// A service; each look moves a deployment scripted `completesAfter` one step on.
+    public func service(_ name: String) async throws -> ServiceState? {
+        state.withLock { s in
+            guard var service = s.services[name] else { return nil }
+            if let left = service.looksLeft {
+                if left <= 0 {
+                    let id = service.state.deployments[0].id
+                    service = Self.settled(
+                        name, id: id, taskDefinition: service.state.taskDefinition, count: service.state.desiredCount)
+                } else {
+                    service.looksLeft = left - 1
+                }
+                s.services[name] = service
+            }
+            return service.state
+        }
+    }
 
+    /// Creates a service as a copy of another.
     public func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
         async throws -> ServiceState
     {
         record("createService \(name)")
-        addService(name, taskDefinition: taskDefinition, desiredCount: desiredCount)
-        return try await service(name)!
+        return try state.withLock { s in
+            guard s.services[template] != nil else { throw StageFailure("no service \(template) to copy") }
+            Self.deploy(name, taskDefinition: taskDefinition, count: desiredCount, in: &s)
+            return s.services[name]!.state
+        }
     }
 
+    /// Updates a service: a new deployment when the revision changes or one is forced, else a scale.
     public func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState {
         record("updateService \(name)")
-        guard let current = try await service(name) else { throw StageFailure("no service \(name)") }
-        addService(
-            name, taskDefinition: update.taskDefinition ?? current.taskDefinition,
-            desiredCount: update.desiredCount ?? current.desiredCount)
-        return try await service(name)!
+        return try state.withLock { s in
+            guard let current = s.services[name] else { throw StageFailure("no service \(name)") }
+            let revision = update.taskDefinition ?? current.state.taskDefinition
+            let count = update.desiredCount ?? current.state.desiredCount
+            if revision != current.state.taskDefinition || update.forceNewDeployment {
+                Self.deploy(name, taskDefinition: revision, count: count, in: &s)
+            } else {
+                let id = current.state.deployments.first?.id ?? Self.nextID(&s)
+                s.services[name] = Self.settled(name, id: id, taskDefinition: revision, count: count)
+            }
+            return s.services[name]!.state
+        }
     }
 
+    /// The service's tasks (stopped ones only when asked).
     public func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] {
-        state.withLock { $0.tasks[service] ?? [] }
+        state.withLock { s in (s.services[service]?.tasks ?? []).filter { includeStopped || !$0.stopped } }
     }
 
+    /// Alarms by names and prefix.
     public func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {
         state.withLock { s in
             s.alarms.values.filter { names.contains($0.name) || prefix.map($0.name.hasPrefix) == true }
@@ -101,6 +232,7 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
         }
     }
 
+    /// Their transitions since a time.
     public func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition] {
         state.withLock { s in
             s.history.filter { t in
@@ -109,17 +241,38 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
         }
     }
 
+    /// `NAME.elb.fake` in zone `ZFAKE`.
     public func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget {
-        AliasTarget(dnsName: nameOrARN, hostedZoneID: "fake", evaluateTargetHealth: true)
+        AliasTarget(dnsName: "\(nameOrARN).elb.fake", hostedZoneID: "ZFAKE", evaluateTargetHealth: true)
     }
+    /// `SERVICE.NAMESPACE` in zone `ZNS`.
     public func serviceDiscoveryAlias(namespaceID: String, service: String) async throws -> AliasTarget {
-        AliasTarget(dnsName: service, hostedZoneID: "fake", evaluateTargetHealth: true)
+        AliasTarget(dnsName: "\(service).\(namespaceID)", hostedZoneID: "ZNS", evaluateTargetHealth: true)
     }
+    /// Points the record; "" when it already pointed there.
     public func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws
         -> String
     {
-        record("upsertAlias \(name)")
-        return "change-1"
+        return state.withLock { s in
+            if let current = s.records[name], current.dnsName == target.dnsName,
+                current.hostedZoneID == target.hostedZoneID
+            {
+                return ""
+            }
+            s.calls.append("upsertAlias \(name)")
+            s.records[name] = target
+            let id = "change-\(s.next)"
+            s.next += 1
+            s.changes[id] = s.changeLooks
+            return id
+        }
     }
-    public func changeStatus(_ changeID: String) async throws -> String { "INSYNC" }
+    /// PENDING for the scripted number of looks, then INSYNC.
+    public func changeStatus(_ changeID: String) async throws -> String {
+        state.withLock { s in
+            guard let left = s.changes[changeID], left > 0 else { return "INSYNC" }
+            s.changes[changeID] = left - 1
+            return "PENDING"
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PipelineCore
 import PipelineTestKit
+import PipelineTestSupport
 import Testing
 
 @testable import PipelineAWS

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import PipelineTestKit
+import PipelineTestSupport
 import Testing
 
 @testable import PipelineAWS

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineTestKit
+import PipelineTestSupport
 import Testing
 
 /// Whole pipelines through the CLI binary against moto's server (ECS deployments advance by themselves).

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineTestKit
+import PipelineTestSupport
 import Testing
 
 /// Whole pipelines through a fault-injecting proxy in front of moto.

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import PipelineLocal
 import PipelineTestKit
+import PipelineTestSupport
 import Testing
 
 #if canImport(Glibc)

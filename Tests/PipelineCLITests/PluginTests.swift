@@ -1,5 +1,6 @@
 import Foundation
 import PipelineTestKit
+import PipelineTestSupport
 import Testing
 
 /// Executable stage plugins (any language) and a Swift stage in a custom binary, through the CLI.

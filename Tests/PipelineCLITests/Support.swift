@@ -1,5 +1,6 @@
 import Foundation
 import PipelineTestKit
+import PipelineTestSupport
 
 /// Runs the built `pipeline-testkit` binary (the stock CLI plus the test stages) in a folder.
 struct CLI {

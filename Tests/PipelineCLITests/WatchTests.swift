@@ -1,5 +1,6 @@
 import Foundation
 import PipelineTestKit
+import PipelineTestSupport
 import Testing
 
 @Suite struct WatchTests {

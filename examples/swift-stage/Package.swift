@@ -1,5 +1,6 @@
 // swift-tools-version: 6.0
-// A custom `pipeline` binary with one extra Swift stage, built against the PipelineKit library.
+// A custom `pipeline` binary with one extra Swift stage: the stage is written against PipelineKit,
+// the binary is built with PipelineCLI's `PipelineCommand.main(stages:)`.
 import PackageDescription
 
 let package = Package(
@@ -9,7 +10,9 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "pipeline-webhook",
-            dependencies: [.product(name: "PipelineKit", package: "pipeline")]
+            dependencies: [
+                .product(name: "PipelineKit", package: "pipeline"), .product(name: "PipelineCLI", package: "pipeline"),
+            ]
         )
     ],
     swiftLanguageModes: [.v6]

@@ -25,7 +25,7 @@ struct RecoverCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let registry = StageCatalog.registry(stateDirectory: state.stateDir)
+        let registry = Catalog.registry(stateDirectory: state.stateDir)
         let store = try state.openStore()
         let executor = RunExecutor(
             registry: registry, environment: environment, store: store,

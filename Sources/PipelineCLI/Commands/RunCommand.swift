@@ -40,9 +40,9 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let registry = StageCatalog.registry(stateDirectory: state.stateDir)
+        let registry = Catalog.registry(stateDirectory: state.stateDir)
         let source = try SourceResolver.resolve(pipeline: pipeline, repo: repo, commit: commit)
-        let loader = PipelineLoader(registry: registry, environment: environment)
+        let loader = Catalog.loader(registry, environment: environment)
         let definition = try loader.load(named: source.pipelineRef, from: source.tree)
         let mode: ProgressRenderer.Mode = json ? .silent : (Terminal.stdoutIsTerminal ? .terminal : .plain)
         let store = try state.openStore()

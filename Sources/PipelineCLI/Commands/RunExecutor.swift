@@ -1,5 +1,4 @@
 import Foundation
-import PipelineAWS
 import PipelineCore
 import PipelineGit
 import PipelineStore
@@ -26,15 +25,10 @@ struct RunExecutor {
         control: RunControl = RunControl(), onStart: (DiskRecorder) -> Void = { _ in }
     ) async throws -> RunRecord {
         try Preflight.check(pipeline, registry: registry, source: source, commit: commit, environment: environment)
-        var services = ServiceBag()
         let quietNotes = quiet
-        if let target = try await TargetFactory.make(
-            for: pipeline, environment: environment, source: source, stateRoot: store.root, configure: !dryRun,
-            note: { message in if !quietNotes { Terminal.note(message) } })
-        {
-            if let aws = target as? AWSDeploymentTarget { try await aws.client.checkCredentials() }
-            services.set(DeploymentTargetBox(dryRun ? ReadOnlyTarget(target) : target))
-        }
+        let services = try await TargetFactory.services(
+            for: pipeline, registry: registry, environment: environment, source: source, stateRoot: store.root,
+            dryRun: dryRun, note: { message in if !quietNotes { Terminal.note(message) } })
         let progress = ProgressRenderer(mode: mode, showLogs: dryRun)
         let lock = try await TargetLock.acquire(
             store, key: pipeline.target.lockKey, holder: "\(pipeline.name) (pid \(getpid()))", wait: wait,
@@ -102,19 +96,15 @@ struct RunExecutor {
         guard let text = try store.pipelineSource(runID: runID) else {
             throw PipelineError(.corruptRecord, "run \(runID) kept no pipeline.yml: it cannot be recovered here")
         }
-        let pipeline = try PipelineLoader(registry: registry, environment: environment)
+        let pipeline = try Catalog.loader(registry, environment: environment)
             .load(text: text, file: record.pipelineFile)
         let source =
             Self.repositoryTree(record)
             ?? InMemorySourceTree(files: [record.pipelineFile: text], description: "\(runID)'s pipeline.yml")
-        var services = ServiceBag()
         let quietNotes = quiet
-        if let target = try await TargetFactory.make(
-            for: pipeline, environment: environment, source: source, stateRoot: store.root,
-            note: { message in if !quietNotes { Terminal.note(message) } })
-        {
-            services.set(DeploymentTargetBox(target))
-        }
+        let services = try await TargetFactory.services(
+            for: pipeline, registry: registry, environment: environment, source: source, stateRoot: store.root,
+            dryRun: false, note: { message in if !quietNotes { Terminal.note(message) } })
         note("\(runID) was interrupted (its process died): recovering it by running its on_failure stages")
         let runner = Runner(
             registry: registry, environment: environment, history: StoreHistory(store: store), services: services,

@@ -17,7 +17,7 @@ struct StagesCommand: ParsableCommand {
     var jsonSchema = false
 
     func run() throws {
-        let entries = StageCatalog.registry().all + StageCatalog.installedPlugins()
+        let entries = Catalog.registry().all + Catalog.installedPlugins()
         if markdown {
             for entry in entries {
                 print(

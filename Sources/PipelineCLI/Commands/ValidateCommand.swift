@@ -17,8 +17,8 @@ struct ValidateCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let registry = StageCatalog.registry()
-        let loader = PipelineLoader(registry: registry, environment: ProcessInfo.processInfo.environment)
+        let registry = Catalog.registry()
+        let loader = Catalog.loader(registry, environment: ProcessInfo.processInfo.environment)
         var targets: [(any SourceTree, String)] = []
         if files.isEmpty {
             let (root, _) = SourceResolver.locate(pipeline: "x", repo: repo)
@@ -42,7 +42,6 @@ struct ValidateCommand: ParsableCommand {
                 try Preflight.check(
                     pipeline, registry: registry, source: tree, commit: .workingTree,
                     environment: ProcessInfo.processInfo.environment)
-                try TargetFactory.check(pipeline, source: tree)
                 results.append(FileResult(file: ref, ok: true, pipeline: pipeline.name, problems: []))
             } catch let error as PipelineError {
                 let problems = error.diagnostics.isEmpty ? [error.message] : error.diagnostics.map(\.description)

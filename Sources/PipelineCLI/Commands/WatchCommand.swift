@@ -50,7 +50,7 @@ struct WatchCommand: AsyncParsableCommand {
         let store = try state.openStore()
         let watcher = try Watcher(
             repo: repo, branchFilters: branches, store: store,
-            registry: StageCatalog.registry(stateDirectory: store.root),
+            registry: Catalog.registry(stateDirectory: store.root),
             environment: environment, interval: DurationFormat.parse(interval)!, poll: DurationFormat.parse(poll)!)
         if once {
             try await watcher.cycle()

@@ -103,7 +103,7 @@ final class Watcher: Service, Sendable {
         let repository = try await openRepository()
         var saved = try cursors.load()
         let heads = try repository.branches()
-        let loader = PipelineLoader(registry: registry, environment: environment)
+        let loader = Catalog.loader(registry, environment: environment)
         let planner = PushPlanner(repository: repository, loader: loader)
         for branch in heads.keys.sorted() {
             guard branchFilters.isEmpty || branchFilters.contains(where: { Glob.matches($0, branch) }) else { continue }

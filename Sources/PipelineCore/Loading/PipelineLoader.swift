@@ -4,18 +4,22 @@ import Foundation
 public struct PipelineLoader: Sendable {
     /// The stages `uses:` may name.
     public var registry: StageRegistry
+    /// The providers `target.provider` may name; nil checks only the file format of `target:`.
+    public var providers: ProviderRegistry?
     /// The environment `env.NAME` expressions read; nil skips the check for unset variables.
     public var environment: [String: String]?
 
-    public init(registry: StageRegistry, environment: [String: String]?) {
+    /// A loader for the given stages (and providers, whose settings are then checked too).
+    public init(registry: StageRegistry, providers: ProviderRegistry? = nil, environment: [String: String]?) {
         self.registry = registry
+        self.providers = providers
         self.environment = environment
     }
 
     /// Parses and validates a pipeline; throws `PipelineError(.invalidPipeline)` listing every problem.
     public func load(text: String, file: String) throws -> Pipeline {
         let root = try LocatedValue.parse(yaml: text, file: file)
-        var reader = PipelineReader(file: file, registry: registry, environment: environment)
+        var reader = PipelineReader(file: file, registry: registry, providers: providers, environment: environment)
         let pipeline = reader.read(root)
         if !reader.diagnostics.isEmpty || pipeline == nil {
             let count = reader.diagnostics.count

@@ -46,31 +46,39 @@ extension PipelineReader {
         guard let pairs = map(value, "target") else { return TargetConfig(settings: [:]) }
         var settings: [String: InputValue] = [:]
         for pair in pairs { settings[pair.key] = pair.value.plainValue }
-        let provider = settings["provider"]?.scalarString ?? "aws"
-        guard let allowed = TargetConfig.allowedKeys[provider] else {
-            let at = pairs.first { $0.key == "provider" }?.value.location
-            error(at, "target.provider", "unknown provider '\(provider)'; expected aws or local")
-            return TargetConfig(settings: settings)
+        let config = TargetConfig(settings: settings)
+        // Without providers (a library loading files on its own) only the file format is checked;
+        // the CLI passes its providers, whose declared settings and checks apply.
+        guard let providers else {
+            if settings["service"] == nil { error(value.location, "target.service", "is required") }
+            return config
         }
-        for (key, keyLocation, value) in pairs {
-            guard allowed.contains(key) else {
+        guard let provider = providers.provider(for: config) else {
+            let at = pairs.first { $0.key == "provider" }?.value.location
+            let known = providers.names.joined(separator: " or ")
+            error(at, "target.provider", "unknown provider '\(config.provider)'; expected \(known)")
+            return config
+        }
+        let before = diagnostics.count
+        let specs = provider.descriptor.settings
+        let allowed = ["provider"] + specs.map(\.name)
+        for (key, keyLocation, value) in pairs where key != "provider" {
+            guard let spec = specs.first(where: { $0.name == key }) else {
                 unknownKey(key, keyLocation, "target", allowed.sorted())
                 continue
             }
-            switch key {
-            case "alarms", "listener_port": continue
-            default:
-                if case .scalar = value.kind, value.scalarValue != .null { continue }
-                error(value.location, "target.\(key)", "expected a string, got \(value.typeName)")
-            }
+            if let message = spec.check(value.plainValue) { error(value.location, "target.\(key)", message) }
         }
-        if settings["service"] == nil {
-            error(value.location, "target.service", "is required")
+        for spec in specs where spec.required && settings[spec.name] == nil {
+            error(value.location, "target.\(spec.name)", "is required for provider \(provider.descriptor.name)")
         }
-        if provider == "aws", settings["cluster"] == nil {
-            error(value.location, "target.cluster", "is required for provider aws")
+        // The provider's own checks see settings of the declared types only (one problem, said once).
+        guard diagnostics.count == before else { return config }
+        let root = self.root
+        for diagnostic in provider.check(config, locate: { root?.locate($0) }) {
+            error(diagnostic.location, diagnostic.path, diagnostic.message)
         }
-        return TargetConfig(settings: settings)
+        return config
     }
 
     mutating func readSteps(_ value: LocatedValue, _ path: String) -> [Step] {

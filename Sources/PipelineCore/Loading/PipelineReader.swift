@@ -4,12 +4,16 @@ import Foundation
 struct PipelineReader {
     let file: String
     let registry: StageRegistry
+    let providers: ProviderRegistry?
     let environment: [String: String]?
     private(set) var diagnostics: [Diagnostic] = []
+    /// The whole document, for locating key paths in providers' checks.
+    var root: LocatedValue?
 
-    init(file: String, registry: StageRegistry, environment: [String: String]?) {
+    init(file: String, registry: StageRegistry, providers: ProviderRegistry?, environment: [String: String]?) {
         self.file = file
         self.registry = registry
+        self.providers = providers
         self.environment = environment
     }
 
@@ -18,6 +22,7 @@ struct PipelineReader {
     }
 
     mutating func read(_ root: LocatedValue) -> Pipeline? {
+        self.root = root
         guard case .map(let pairs) = root.kind else {
             error(root.location, "", "expected a map with stages:, got \(root.typeName)")
             return nil

@@ -5,8 +5,10 @@ public struct TargetConfig: Sendable, Hashable, Codable {
 
     public init(settings: [String: InputValue]) { self.settings = settings }
 
-    /// `aws` (the default) or `local`.
-    public var provider: String { settings["provider"]?.scalarString ?? "aws" }
+    /// The provider's name: `target.provider`, else the file format's default.
+    public var provider: String { settings["provider"]?.scalarString ?? Self.defaultProvider }
+    /// The provider a pipeline that names none deploys with (the file format's default, as documented).
+    public static let defaultProvider = "aws"
     /// The AWS region, if the pipeline names one.
     public var region: String? { settings["region"]?.scalarString }
     /// The ECS cluster.
@@ -23,14 +25,6 @@ public struct TargetConfig: Sendable, Hashable, Codable {
     public var lockKey: String {
         [provider, region ?? "-", cluster ?? "-", service ?? "-"].joined(separator: "/")
     }
-
-    /// Keys allowed for each provider.
-    public static let allowedKeys: [String: Set<String>] = [
-        "aws": ["provider", "region", "cluster", "service", "endpoint_url", "profile"],
-        "local": [
-            "provider", "service", "listener_port", "health_check_path", "alarms", "desired_count", "cluster", "region",
-        ],
-    ]
 
     public init(from decoder: any Decoder) throws {
         settings = try [String: InputValue](from: decoder)

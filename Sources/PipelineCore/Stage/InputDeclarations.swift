@@ -78,6 +78,11 @@ public struct KnownInputs<Declarations: InputDeclarations>: Sendable {
     public subscript<Value>(dynamicMember path: KeyPath<Declarations, Input<Value>>) -> Value? {
         try? declarations[keyPath: path].read(from: raw)
     }
+
+    /// The value of one optional declared input, if known and given.
+    public subscript<Wrapped>(dynamicMember path: KeyPath<Declarations, Input<Wrapped?>>) -> Wrapped? {
+        (try? declarations[keyPath: path].read(from: raw)) ?? nil
+    }
 }
 
 extension PreflightContext {

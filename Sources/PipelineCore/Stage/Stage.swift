@@ -133,24 +133,32 @@ public struct StageDescriptor: Sendable {
     public var safety: StageSafety
     /// Checks the declared inputs known before the run (types, ranges); nil for stages declared by spec.
     public var checkKnownInputs: (@Sendable (StageInputs) throws -> Void)?
+    /// The stage calls `context.deploymentTarget()`: the engine makes the provider's target before the
+    /// run starts (so that its errors stop the run before anything changes). A stage that does not say
+    /// so still gets the target, made on first use.
+    public var usesTarget: Bool
 
     /// A descriptor from input specs (executable plugins describe themselves this way).
     public init(
         name: String, summary: String, inputs: [StageInputSpec]? = [], outputs: [String] = [],
-        safety: StageSafety = .readOnly
+        safety: StageSafety = .readOnly, usesTarget: Bool = false
     ) {
         self.name = name
         self.summary = summary
         self.inputs = inputs
         self.outputs = outputs
         self.safety = safety
+        self.usesTarget = usesTarget || safety.changesTarget
     }
 
     /// A descriptor whose inputs and outputs are generated from their declarations.
     public init<I: InputDeclarations>(
-        name: String, summary: String, inputs: I.Type, outputs: [OutputKey] = [], safety: StageSafety = .readOnly
+        name: String, summary: String, inputs: I.Type, outputs: [OutputKey] = [], safety: StageSafety = .readOnly,
+        usesTarget: Bool = false
     ) {
-        self.init(name: name, summary: summary, inputs: I.specs, outputs: outputs.map(\.rawValue), safety: safety)
+        self.init(
+            name: name, summary: summary, inputs: I.specs, outputs: outputs.map(\.rawValue), safety: safety,
+            usesTarget: usesTarget)
         self.checkKnownInputs = { try I.validate($0, complete: false) }
     }
 }
@@ -211,6 +219,7 @@ public struct StageInputSpec: Sendable, Hashable {
             return nil
         case (.string, .number), (.string, .bool): return nil
         case (.integer, .number(let n)) where n.rounded() == n: return nil
+        case (.integer, .string(let s)) where Int(s) != nil: return nil
         case (.integer, _): return "expected an integer, got \(value.typeName)"
         case (.duration, .string(let s)) where DurationFormat.parse(s) != nil: return nil
         case (.duration, .number(0)): return nil

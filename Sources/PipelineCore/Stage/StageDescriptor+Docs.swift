@@ -43,3 +43,24 @@ extension StageDescriptor {
         text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }
 }
+
+extension StageDescriptor {
+    /// What is wrong with a step's `with:` values as the loader sees them: unknown keys, missing required
+    /// inputs, values of the wrong type; each message starts with `with.KEY:`.
+    public func inputProblems(_ values: [String: InputValue]) -> [String] {
+        guard let inputs else { return [] }
+        var problems: [String] = []
+        for key in values.keys.sorted() {
+            guard let spec = inputs.first(where: { $0.name == key }) else {
+                let known = inputs.map(\.name).joined(separator: ", ")
+                problems.append("with.\(key): unknown input for stage '\(name)'; it takes: \(known)")
+                continue
+            }
+            if let problem = spec.check(values[key]!) { problems.append("with.\(key): \(problem)") }
+        }
+        for spec in inputs where spec.required && values[spec.name] == nil {
+            problems.append("with.\(spec.name): is required by stage '\(name)': \(spec.description)")
+        }
+        return problems
+    }
+}

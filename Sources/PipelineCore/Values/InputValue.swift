@@ -60,3 +60,22 @@ extension InputValue: Codable {
         }
     }
 }
+
+extension InputValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    /// A string.
+    public init(stringLiteral value: String) { self = .string(value) }
+    /// A number.
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// A number.
+    public init(floatLiteral value: Double) { self = .number(value) }
+    /// A boolean.
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// A list.
+    public init(arrayLiteral elements: InputValue...) { self = .list(elements) }
+    /// A map.
+    public init(dictionaryLiteral elements: (String, InputValue)...) {
+        self = .map(Dictionary(elements, uniquingKeysWith: { _, new in new }))
+    }
+}

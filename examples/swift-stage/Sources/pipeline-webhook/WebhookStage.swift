@@ -1,4 +1,5 @@
 import Foundation
+import PipelineCLI
 import PipelineKit
 
 /// `webhook`: POSTs a JSON message about the run to a URL (a chat webhook, a deploy log).
