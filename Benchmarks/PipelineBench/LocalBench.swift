@@ -35,7 +35,7 @@ func benchLocal() async throws {
         pipelineBinary, ["run", "lb", "--state-dir", state], cwd: repo.path, environment: env)
     guard first.status == 0 else { throw BenchError("deploy failed: \(first.stdout)\(first.stderr)") }
     let paths = LocalPaths(stateRoot: URL(fileURLWithPath: state))
-    let status = try await AgentClient(socketPath: paths.socket).call(AgentRequest("status")).status!
+    let status = try await AgentClient(socketPath: paths.socket).call(AgentRequest.status).status!
     guard let task = status.services.first(where: { $0.name == "lbbench" })?.tasks.first, let taskPort = task.port
     else { throw BenchError("no task") }
 

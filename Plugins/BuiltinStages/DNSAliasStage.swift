@@ -86,7 +86,7 @@ public struct DNSAliasStage: Stage {
         let deadline = ContinuousClock.now + inputs.timeout
         let poll = inputs.pollInterval
         var failures = TransientFailures()
-        while try await Self.status(target, change, &failures, context) != "INSYNC" {
+        while try await Self.status(target, change, &failures, context) != .inSync {
             guard ContinuousClock.now + poll < deadline else {
                 throw StageFailure("change \(change) not INSYNC in time")
             }
@@ -98,14 +98,14 @@ public struct DNSAliasStage: Stage {
     /// The change's status; "PENDING" after a transient failure (looked at again next time).
     static func status(
         _ target: any DeploymentTarget, _ change: String, _ failures: inout TransientFailures, _ context: StageContext
-    ) async throws -> String {
+    ) async throws -> ChangeStatus {
         do {
             let status = try await target.changeStatus(change)
             failures.reset()
             return status
         } catch {
             try failures.absorb(error) { context.logger.warning("\($0)") }
-            return "PENDING"
+            return .pending
         }
     }
 }

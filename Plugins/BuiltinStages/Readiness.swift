@@ -55,16 +55,16 @@ enum Readiness {
             }
             throw StageFailure("deployment \(deploymentID) of \(service) is gone (replaced by another change)")
         }
-        let includeStopped = deployment.failedTasks > 0 || deployment.rolloutState == DeploymentRollout.failed
+        let includeStopped = deployment.failedTasks > 0 || deployment.rolloutState == .failed
         let tasks = try await target.tasks(service: service, includeStopped: includeStopped)
             .filter { $0.deploymentID == deploymentID }
         let failed = tasks.filter { $0.stopped && $0.failed }
-        if deployment.rolloutState == DeploymentRollout.failed {
+        if deployment.rolloutState == .failed {
             var message = "deployment \(deploymentID) of \(service) FAILED: \(deployment.rolloutStateReason)"
             if let first = failed.first { message += "; task \(first.id) stopped: \(first.stoppedReason ?? "?")" }
             throw StageFailure(message)
         }
-        if deployment.status != DeploymentStatusValue.primary {
+        if deployment.status != .primary {
             throw StageFailure(
                 "deployment \(deploymentID) of \(service) is no longer PRIMARY (now \(state.primary?.id ?? "none")): another change replaced it"
             )
@@ -78,7 +78,7 @@ enum Readiness {
         let healthy = live.filter(\.isHealthy).count
         let problems = live.compactMap { task in task.problem.map { "task \(task.id): \($0)" } }
         let ready =
-            deployment.rolloutState == DeploymentRollout.completed
+            deployment.rolloutState == .completed
             && deployment.runningCount == deployment.desiredCount && healthy >= deployment.desiredCount
         let report =
             "\(deployment.rolloutState) running \(deployment.runningCount)/\(deployment.desiredCount), healthy \(healthy)"
@@ -129,16 +129,4 @@ enum Readiness {
             try await context.sleep(for: poll)
         }
     }
-}
-
-/// ECS deployment `rolloutState` values.
-enum DeploymentRollout {
-    static let inProgress = "IN_PROGRESS"
-    static let completed = "COMPLETED"
-    static let failed = "FAILED"
-}
-
-/// ECS deployment `status` values.
-enum DeploymentStatusValue {
-    static let primary = "PRIMARY"
 }

@@ -50,7 +50,7 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
     public var calls: [String] { state.withLock { $0.calls } }
 
     /// Sets an alarm's state now, recording the transition when it changes.
-    public func setAlarm(_ name: String, _ value: String, reason: String = "set by the test") {
+    public func setAlarm(_ name: String, _ value: AlarmStateValue, reason: String = "set by the test") {
         state.withLock { s in
             let old = s.alarms[name]
             let now = Date()
@@ -108,7 +108,7 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
 
     private static func settled(_ name: String, id: String, taskDefinition: String, count: Int) -> Service {
         let deployment = DeploymentState(
-            id: id, status: "PRIMARY", taskDefinition: taskDefinition, rolloutState: "COMPLETED",
+            id: id, status: .primary, taskDefinition: taskDefinition, rolloutState: .completed,
             rolloutStateReason: "", desiredCount: count, runningCount: count, failedTasks: 0, createdAt: Date())
         let tasks = (0..<count).map {
             TaskState(
@@ -126,7 +126,7 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
     private static func deploy(_ name: String, taskDefinition: String, count: Int, in s: inout State) {
         let id = nextID(&s)
         var service = settled(name, id: id, taskDefinition: taskDefinition, count: count)
-        func inProgress(reason: String = "", rollout: String = "IN_PROGRESS", tasks: [TaskState] = []) {
+        func inProgress(reason: String = "", rollout: RolloutState = .inProgress, tasks: [TaskState] = []) {
             service.state.deployments[0].rolloutState = rollout
             service.state.deployments[0].rolloutStateReason = reason
             service.state.deployments[0].runningCount = 0
@@ -139,7 +139,7 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
             inProgress()
             service.looksLeft = looks
         case .fails(let reason):
-            inProgress(reason: reason, rollout: "FAILED")
+            inProgress(reason: reason, rollout: .failed)
             service.state.deployments[0].failedTasks = 1
         case .taskStops(let reason):
             inProgress(tasks: [
@@ -268,11 +268,11 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
         }
     }
     /// PENDING for the scripted number of looks, then INSYNC.
-    public func changeStatus(_ changeID: String) async throws -> String {
+    public func changeStatus(_ changeID: String) async throws -> ChangeStatus {
         state.withLock { s in
-            guard let left = s.changes[changeID], left > 0 else { return "INSYNC" }
+            guard let left = s.changes[changeID], left > 0 else { return .inSync }
             s.changes[changeID] = left - 1
-            return "PENDING"
+            return .pending
         }
     }
 }

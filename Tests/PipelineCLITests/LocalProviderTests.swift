@@ -77,7 +77,7 @@ import Testing
         var paths: LocalPaths { LocalPaths(stateRoot: URL(fileURLWithPath: state)) }
 
         func status() async throws -> AgentStatus {
-            let r = try await AgentClient(socketPath: paths.socket).call(AgentRequest("status"), timeout: 10)
+            let r = try await AgentClient(socketPath: paths.socket).call(AgentRequest.status, timeout: 10)
             return r.status!
         }
 

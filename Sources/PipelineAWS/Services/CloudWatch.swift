@@ -72,16 +72,12 @@ public struct CloudWatch: Sendable {
             var MetricAlarms: [MetricAlarm]?
             var NextToken: String?
         }
-        var alarms: [MetricAlarm] = []
-        var token: String?
-        repeat {
+        return try await paginate { token in
             let output: Output = try await call(
                 "DescribeAlarms",
                 Input(AlarmNames: names.isEmpty ? nil : names, AlarmNamePrefix: prefix, NextToken: token))
-            alarms += output.MetricAlarms ?? []
-            token = output.NextToken
-        } while token != nil
-        return alarms
+            return (output.MetricAlarms ?? [], output.NextToken)
+        }
     }
 
     /// Metric data for queries over a time range, every page.
@@ -96,15 +92,11 @@ public struct CloudWatch: Sendable {
             var MetricDataResults: [MetricDataResult]?
             var NextToken: String?
         }
-        var results: [MetricDataResult] = []
-        var token: String?
-        repeat {
+        return try await paginate { token in
             let output: Output = try await call(
                 "GetMetricData", Input(MetricDataQueries: queries, StartTime: start, EndTime: end, NextToken: token))
-            results += output.MetricDataResults ?? []
-            token = output.NextToken
-        } while token != nil
-        return results
+            return (output.MetricDataResults ?? [], output.NextToken)
+        }
     }
 
     /// One `StateUpdate` item of an alarm's history.
@@ -131,16 +123,13 @@ public struct CloudWatch: Sendable {
             var AlarmHistoryItems: [AlarmHistoryItem]?
             var NextToken: String?
         }
-        var items: [AlarmHistoryItem] = []
-        var token: String?
         // A day ahead: the platform's clock may be ahead of ours.
         let end = Date().addingTimeInterval(86_400)
-        repeat {
+        let items: [AlarmHistoryItem] = try await paginate { token in
             let output: Output = try await call(
                 "DescribeAlarmHistory", Input(AlarmName: name, StartDate: start, EndDate: end, NextToken: token))
-            items += output.AlarmHistoryItems ?? []
-            token = output.NextToken
-        } while token != nil
+            return (output.AlarmHistoryItems ?? [], output.NextToken)
+        }
         return items.sorted { $0.Timestamp < $1.Timestamp }
     }
 }

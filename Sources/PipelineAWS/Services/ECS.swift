@@ -66,14 +66,11 @@ public struct ECS: Sendable {
             var taskDefinitionArns: [String]?
             var nextToken: String?
         }
-        var arns: [String] = []
-        var token: String?
-        repeat {
+        let arns: [String] = try await paginate(limit: limit) { token in
             let output: Output = try await call(
                 "ListTaskDefinitions", Input(familyPrefix: familyPrefix, status: status, nextToken: token))
-            arns += output.taskDefinitionArns ?? []
-            token = output.nextToken
-        } while token != nil && arns.count < limit
+            return (output.taskDefinitionArns ?? [], output.nextToken)
+        }
         // Newest first, whatever order the endpoint used.
         func revision(_ arn: String) -> Int { Int(arn.split(separator: ":").last ?? "") ?? 0 }
         return arns.sorted { revision($0) > revision($1) }
@@ -133,16 +130,12 @@ public struct ECS: Sendable {
             var taskArns: [String]?
             var nextToken: String?
         }
-        var arns: [String] = []
-        var token: String?
-        repeat {
+        return try await paginate { token in
             let output: Output = try await call(
                 "ListTasks",
                 Input(cluster: cluster, serviceName: serviceName, desiredStatus: desiredStatus, nextToken: token))
-            arns += output.taskArns ?? []
-            token = output.nextToken
-        } while token != nil
-        return arns
+            return (output.taskArns ?? [], output.nextToken)
+        }
     }
 
     public func describeTasks(cluster: String, tasks: [String]) async throws -> [Task] {

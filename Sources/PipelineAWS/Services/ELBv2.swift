@@ -66,16 +66,12 @@ public struct ELBv2: Sendable {
     static let version = "2015-12-01"
 
     private func paged(_ action: String, _ parameters: [(String, String)], list: String) async throws -> [XMLNode] {
-        var items: [XMLNode] = []
-        var marker: String?
-        repeat {
+        try await paginate { marker in
             var params = parameters
             if let marker { params.append(("Marker", marker)) }
             let result = try await client.query(.elbv2, version: Self.version, action: action, params)
-            items += result.list(list)
-            marker = result.value("NextMarker").flatMap { $0.isEmpty ? nil : $0 }
-        } while marker != nil
-        return items
+            return (result.list(list), result.value("NextMarker"))
+        }
     }
 
     static func members(_ name: String, _ values: [String]) -> [(String, String)] {

@@ -61,15 +61,11 @@ public struct ServiceDiscovery: Sendable {
             var Services: [Service]?
             var NextToken: String?
         }
-        var out: [Service] = []
-        var token: String?
-        repeat {
+        return try await paginate { token in
             let output: Output = try await call(
                 "ListServices", Input(Filters: [Filter(Values: [namespaceID])], NextToken: token))
-            out += output.Services ?? []
-            token = output.NextToken
-        } while token != nil
-        return out
+            return (output.Services ?? [], output.NextToken)
+        }
     }
 
     /// The service of a namespace with a name; checks each candidate's namespace with GetService,
@@ -92,13 +88,9 @@ public struct ServiceDiscovery: Sendable {
             var Instances: [Instance]?
             var NextToken: String?
         }
-        var out: [Instance] = []
-        var token: String?
-        repeat {
+        return try await paginate { token in
             let output: Output = try await call("ListInstances", Input(ServiceId: serviceID, NextToken: token))
-            out += output.Instances ?? []
-            token = output.NextToken
-        } while token != nil
-        return out
+            return (output.Instances ?? [], output.NextToken)
+        }
     }
 }

@@ -109,7 +109,8 @@ extension AWSDeploymentTarget {
             let to = data.newState?.stateValue
         {
             return AlarmTransition(
-                alarm: item.AlarmName, at: item.Timestamp, from: data.oldState?.stateValue ?? "?", to: to,
+                alarm: item.AlarmName, at: item.Timestamp,
+                from: AlarmStateValue(rawValue: data.oldState?.stateValue ?? "?"), to: AlarmStateValue(rawValue: to),
                 reason: data.newState?.stateReason ?? item.HistorySummary ?? "")
         }
         let words = (item.HistorySummary ?? "").split(separator: " ")
@@ -117,7 +118,8 @@ extension AWSDeploymentTarget {
             f + 1 < words.count
         else { return nil }
         return AlarmTransition(
-            alarm: item.AlarmName, at: item.Timestamp, from: String(words[f + 1]), to: String(words[i + 1]),
+            alarm: item.AlarmName, at: item.Timestamp, from: AlarmStateValue(rawValue: String(words[f + 1])),
+            to: AlarmStateValue(rawValue: String(words[i + 1])),
             reason: item.HistorySummary ?? "")
     }
 }

@@ -100,8 +100,9 @@ public struct AWSDeploymentTarget: DeploymentTarget {
             desiredCount: s.desiredCount ?? 0, runningCount: s.runningCount ?? 0,
             deployments: (s.deployments ?? []).map {
                 DeploymentState(
-                    id: $0.id, status: $0.status, taskDefinition: $0.taskDefinition,
-                    rolloutState: $0.rolloutState ?? "", rolloutStateReason: $0.rolloutStateReason ?? "",
+                    id: $0.id, status: DeploymentStatus(rawValue: $0.status), taskDefinition: $0.taskDefinition,
+                    rolloutState: RolloutState(rawValue: $0.rolloutState ?? ""),
+                    rolloutStateReason: $0.rolloutStateReason ?? "",
                     desiredCount: $0.desiredCount ?? 0, runningCount: $0.runningCount ?? 0,
                     failedTasks: $0.failedTasks ?? 0, createdAt: $0.createdAt)
             })
@@ -164,7 +165,8 @@ public struct AWSDeploymentTarget: DeploymentTarget {
 
     static func alarm(_ a: CloudWatch.MetricAlarm) -> AlarmState {
         AlarmState(
-            name: a.AlarmName, state: a.StateValue, reason: a.StateReason ?? "", updatedAt: a.StateUpdatedTimestamp)
+            name: a.AlarmName, state: AlarmStateValue(rawValue: a.StateValue), reason: a.StateReason ?? "",
+            updatedAt: a.StateUpdatedTimestamp)
     }
 
     public func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget {
@@ -208,7 +210,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
         return change.id
     }
 
-    public func changeStatus(_ changeID: String) async throws -> String {
-        try await route53.getChange(id: changeID).status
+    public func changeStatus(_ changeID: String) async throws -> ChangeStatus {
+        ChangeStatus(rawValue: try await route53.getChange(id: changeID).status)
     }
 }

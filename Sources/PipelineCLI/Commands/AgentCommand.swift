@@ -68,7 +68,7 @@ struct AgentStatusCommand: AsyncParsableCommand {
             }
             throw ExitCode(1)
         }
-        let response = try await AgentClient(socketPath: paths.socket).call(AgentRequest("status"), timeout: 10)
+        let response = try await AgentClient(socketPath: paths.socket).call(AgentRequest.status, timeout: 10)
         guard let status = response.status else { throw PipelineError(.io, "the agent returned no status") }
         if json {
             print(try Terminal.json(status))
@@ -91,7 +91,7 @@ struct AgentStopCommand: AsyncParsableCommand {
             print("no local agent is running for \(paths.root.path)")
             return
         }
-        _ = try await AgentClient(socketPath: paths.socket).call(AgentRequest("stop"), timeout: 10)
+        _ = try await AgentClient(socketPath: paths.socket).call(AgentRequest.stop, timeout: 10)
         let deadline = Date().addingTimeInterval(120)
         while AgentLauncher.runningPID(paths) != nil, Date() < deadline {
             try await Task.sleep(for: .milliseconds(100))

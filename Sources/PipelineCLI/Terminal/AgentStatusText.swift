@@ -27,7 +27,7 @@ enum AgentStatusText {
                 out +=
                     "  deployment \(d.id) \(d.status) \(d.taskDefinition) \(d.rolloutState) running \(d.runningCount)/\(d.desiredCount)"
                 out += d.failedTasks > 0 ? ", \(d.failedTasks) failed task(s)" : ""
-                out += d.rolloutState == "FAILED" ? ": \(d.rolloutStateReason)" : ""
+                out += d.rolloutState == .failed ? ": \(d.rolloutStateReason)" : ""
                 out += "\n"
             }
             if !service.tasks.isEmpty {
@@ -50,7 +50,7 @@ enum AgentStatusText {
                 ["ALARM", "STATE", "METRIC", "SERVICE", "SINCE"],
                 status.alarms.map {
                     [
-                        $0.name, $0.state, $0.metric, $0.service ?? "(all)",
+                        $0.name, $0.state.rawValue, $0.metric, $0.service ?? "(all)",
                         $0.updatedAt.map { Terminal.timestamp($0) } ?? "-",
                     ]
                 })

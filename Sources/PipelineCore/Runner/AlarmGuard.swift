@@ -11,9 +11,9 @@ public final class AlarmGuard: Sendable {
     /// One alarm at the baseline.
     public struct Entry: Sendable, Hashable, Codable {
         public var name: String
-        public var state: String
+        public var state: AlarmStateValue
         public var updatedAt: Date?
-        public init(name: String, state: String, updatedAt: Date?) {
+        public init(name: String, state: AlarmStateValue, updatedAt: Date?) {
             self.name = name
             self.state = state
             self.updatedAt = updatedAt
@@ -94,7 +94,7 @@ public final class AlarmGuard: Sendable {
             if alarms.isEmpty, let prefix = prefixes.first {
                 throw StageFailure("no alarm starts with '\(prefix)'")
             }
-            let firing = alarms.filter { $0.state == AlarmStateValue.alarm }
+            let firing = alarms.filter { $0.state == .alarm }
             if firing.isEmpty || ignoring {
                 let entries = Dictionary(
                     uniqueKeysWithValues: alarms.map {
@@ -147,7 +147,7 @@ public final class AlarmGuard: Sendable {
             let base = baseline[alarm.name]
             let ignored = state.withLock { $0.ignored.contains(alarm.name) }
             if ignored {
-                if alarm.state != AlarmStateValue.alarm {
+                if alarm.state != .alarm {
                     state.withLock { _ = $0.ignored.remove(alarm.name) }
                 } else if base?.updatedAt == alarm.updatedAt {
                     continue
@@ -165,21 +165,21 @@ public final class AlarmGuard: Sendable {
             let since = base?.updatedAt ?? takenAt.addingTimeInterval(-300)
             let history = try await target.alarmHistory(names: [alarm.name], prefix: nil, since: since)
             // An alarm in ALARM at the baseline was let through (ignored): only ALARM after leaving it counts.
-            var leftAlarm = base?.state != AlarmStateValue.alarm
+            var leftAlarm = base?.state != .alarm
             var hit: AlarmTransition?
             for item in history.sorted(by: { $0.at < $1.at }) where base?.updatedAt.map({ item.at > $0 }) ?? true {
-                if item.to != AlarmStateValue.alarm {
+                if item.to != .alarm {
                     leftAlarm = true
                 } else if leftAlarm {
                     hit = item
                     break
                 }
             }
-            if hit == nil, alarm.state == AlarmStateValue.alarm, leftAlarm {
+            if hit == nil, alarm.state == .alarm, leftAlarm {
                 // History may lag (or be unavailable): the current state is evidence enough.
                 hit = AlarmTransition(
                     alarm: alarm.name, at: alarm.updatedAt ?? Date(), from: base?.state ?? "?",
-                    to: AlarmStateValue.alarm, reason: alarm.reason)
+                    to: .alarm, reason: alarm.reason)
             }
             if let hit, found.map({ hit.at < $0.at }) ?? true {
                 found = Finding(alarm: hit.alarm, at: hit.at, reason: hit.reason, message: message(hit))
@@ -208,13 +208,6 @@ public final class AlarmGuard: Sendable {
 
     /// The baseline as recorded in the run record.
     public var entries: [Entry] { baseline.values.sorted { $0.name < $1.name } }
-}
-
-/// CloudWatch's alarm states.
-public enum AlarmStateValue {
-    public static let ok = "OK"
-    public static let alarm = "ALARM"
-    public static let insufficientData = "INSUFFICIENT_DATA"
 }
 
 /// Holds the run's alarm guard in `StageContext.services`.

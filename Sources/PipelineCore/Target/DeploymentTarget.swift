@@ -37,7 +37,7 @@ public protocol DeploymentTarget: Sendable {
     /// Creates or updates an alias record; returns a change id (empty when nothing had to change).
     func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws -> String
     /// `PENDING` or `INSYNC`.
-    func changeStatus(_ changeID: String) async throws -> String
+    func changeStatus(_ changeID: String) async throws -> ChangeStatus
 }
 
 /// A registered task definition.
@@ -76,17 +76,17 @@ public struct ServiceState: Sendable, Hashable {
     }
 
     /// The PRIMARY deployment.
-    public var primary: DeploymentState? { deployments.first { $0.status == "PRIMARY" } }
+    public var primary: DeploymentState? { deployments.first { $0.status == .primary } }
 }
 
 /// One deployment of a service.
-public struct DeploymentState: Sendable, Hashable {
+public struct DeploymentState: Sendable, Hashable, Codable {
     public var id: String
     /// PRIMARY, ACTIVE or INACTIVE.
-    public var status: String
+    public var status: DeploymentStatus
     public var taskDefinition: String
     /// IN_PROGRESS, COMPLETED or FAILED.
-    public var rolloutState: String
+    public var rolloutState: RolloutState
     public var rolloutStateReason: String
     public var desiredCount: Int
     public var runningCount: Int
@@ -94,7 +94,8 @@ public struct DeploymentState: Sendable, Hashable {
     /// When the platform started it.
     public var createdAt: Date?
     public init(
-        id: String, status: String, taskDefinition: String, rolloutState: String, rolloutStateReason: String,
+        id: String, status: DeploymentStatus, taskDefinition: String, rolloutState: RolloutState,
+        rolloutStateReason: String,
         desiredCount: Int, runningCount: Int, failedTasks: Int, createdAt: Date? = nil
     ) {
         self.createdAt = createdAt
@@ -137,10 +138,10 @@ public struct ServiceUpdate: Sendable, Hashable {
 public struct AlarmState: Sendable, Hashable {
     public var name: String
     /// OK, ALARM or INSUFFICIENT_DATA.
-    public var state: String
+    public var state: AlarmStateValue
     public var reason: String
     public var updatedAt: Date?
-    public init(name: String, state: String, reason: String, updatedAt: Date?) {
+    public init(name: String, state: AlarmStateValue, reason: String, updatedAt: Date?) {
         self.name = name
         self.state = state
         self.reason = reason

@@ -80,13 +80,13 @@ public struct AlarmTransition: Sendable, Hashable, Codable {
     /// When it changed, by the platform's clock.
     public var at: Date
     /// The state before.
-    public var from: String
+    public var from: AlarmStateValue
     /// The state after.
-    public var to: String
+    public var to: AlarmStateValue
     /// The platform's reason for the new state.
     public var reason: String
 
-    public init(alarm: String, at: Date, from: String, to: String, reason: String) {
+    public init(alarm: String, at: Date, from: AlarmStateValue, to: AlarmStateValue, reason: String) {
         self.alarm = alarm
         self.at = at
         self.from = from

@@ -78,5 +78,7 @@ public final class LazyDeploymentTarget: DeploymentTarget, Sendable {
         -> String
     { try await base().upsertAlias(hostedZoneID: hostedZoneID, name: name, type: type, target: target) }
     /// Forwards to the made target.
-    public func changeStatus(_ changeID: String) async throws -> String { try await base().changeStatus(changeID) }
+    public func changeStatus(_ changeID: String) async throws -> ChangeStatus {
+        try await base().changeStatus(changeID)
+    }
 }

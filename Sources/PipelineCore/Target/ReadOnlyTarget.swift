@@ -45,5 +45,5 @@ public struct ReadOnlyTarget: DeploymentTarget {
     public func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws
         -> String
     { throw refuse("change DNS record \(name)") }
-    public func changeStatus(_ changeID: String) async throws -> String { try await base.changeStatus(changeID) }
+    public func changeStatus(_ changeID: String) async throws -> ChangeStatus { try await base.changeStatus(changeID) }
 }

@@ -117,14 +117,14 @@ public struct AlarmSpec: Codable, Sendable, Hashable {
     }
 
     /// The state for the newest `evaluationPeriods` datapoints (newest first; nil = missing), and a reason.
-    func evaluate(_ datapoints: [Double?]) -> (state: String, reason: String) {
+    func evaluate(_ datapoints: [Double?]) -> (state: AlarmStateValue, reason: String) {
         let present = datapoints.compactMap { $0 }
         if present.isEmpty {
             switch treatMissingData {
-            case "breaching": return ("ALARM", "no datapoints in \(evaluationPeriods) period(s), treated as breaching")
-            case "notBreaching": return ("OK", "no datapoints, treated as not breaching")
+            case "breaching": return (.alarm, "no datapoints in \(evaluationPeriods) period(s), treated as breaching")
+            case "notBreaching": return (.ok, "no datapoints, treated as not breaching")
             default:
-                return ("INSUFFICIENT_DATA", "no datapoints in the last \(evaluationPeriods) period(s) of \(period)s")
+                return (.insufficientData, "no datapoints in the last \(evaluationPeriods) period(s) of \(period)s")
             }
         }
         var breaching = present.filter(breaches).count
@@ -132,7 +132,7 @@ public struct AlarmSpec: Codable, Sendable, Hashable {
         let shown = datapoints.map { $0.map { Self.format($0) } ?? "-" }.joined(separator: ", ")
         let text =
             "\(metric) \(statistic) [\(shown)] (newest first, \(period)s periods) vs \(comparisonOperator) \(Self.format(threshold)): \(breaching) of \(datapoints.count) breaching"
-        return (breaching >= datapointsToAlarm ? "ALARM" : "OK", text)
+        return (breaching >= datapointsToAlarm ? .alarm : .ok, text)
     }
 
     static func format(_ v: Double) -> String {

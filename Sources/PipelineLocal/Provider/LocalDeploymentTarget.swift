@@ -25,15 +25,11 @@ public struct LocalDeploymentTarget: DeploymentTarget {
     public var description: String { "the local agent (\(paths.root.path))" }
 
     public func latestTaskDefinition(family: String) async throws -> TaskDefinitionRecord? {
-        var r = AgentRequest("latest-task-definition")
-        r.ref = family
-        return try await client.call(r).taskDefinition?.record
+        try await client.call(.latestTaskDefinition(family: family)).taskDefinition?.record
     }
 
     public func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord? {
-        var r = AgentRequest("task-definition")
-        r.ref = arn
-        return try await client.call(r).taskDefinition?.record
+        try await client.call(.taskDefinition(ref: arn)).taskDefinition?.record
     }
 
     public func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
@@ -44,11 +40,8 @@ public struct LocalDeploymentTarget: DeploymentTarget {
         let incoming = paths.revisions.appendingPathComponent(".incoming-\(UUID().uuidString)")
         do {
             try SnapshotExporter.export(source, to: incoming)
-            var r = AgentRequest("register")
-            r.document = document
-            r.tags = tags
-            r.snapshot = incoming.path
-            guard let td = try await client.call(r).taskDefinition else {
+            let request = AgentRequest.register(document: document, tags: tags, snapshot: incoming.path)
+            guard let td = try await client.call(request).taskDefinition else {
                 throw PipelineError(.io, "the local agent registered nothing")
             }
             return td.record
@@ -59,9 +52,7 @@ public struct LocalDeploymentTarget: DeploymentTarget {
     }
 
     public func service(_ name: String) async throws -> ServiceState? {
-        var r = AgentRequest("service")
-        r.service = name
-        if let state = try await client.call(r).service?.serviceState { return state }
+        if let state = try await client.call(.service(name: name)).service?.serviceState { return state }
         guard let declared, declared.service == name else { return nil }
         return ServiceState(
             name: name, arn: "local:service/\(name)", taskDefinition: "", desiredCount: declared.desiredCount,
@@ -71,20 +62,15 @@ public struct LocalDeploymentTarget: DeploymentTarget {
     public func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
         async throws -> ServiceState
     {
-        var r = AgentRequest("create-service")
-        r.service = name
-        r.template = template
-        r.ref = taskDefinition
-        r.desiredCount = desiredCount
-        guard let state = try await client.call(r).service?.serviceState else {
+        let request = AgentRequest.createService(
+            name: name, copying: template, taskDefinition: taskDefinition, desiredCount: desiredCount)
+        guard let state = try await client.call(request).service?.serviceState else {
             throw PipelineError(.io, "the local agent did not return service \(name)")
         }
         return state
     }
 
     public func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState {
-        var r = AgentRequest("update-service")
-        r.service = name
         var u = LocalServiceUpdate()
         u.taskDefinition = update.taskDefinition
         u.desiredCount = update.desiredCount
@@ -95,38 +81,27 @@ public struct LocalDeploymentTarget: DeploymentTarget {
             u.circuitBreaker = cb.enable
             u.circuitBreakerRollback = cb.rollback
         }
-        r.update = u
-        guard let state = try await client.call(r).service?.serviceState else {
+        guard let state = try await client.call(.updateService(name: name, update: u)).service?.serviceState else {
             throw PipelineError(.io, "the local agent did not return service \(name)")
         }
         return state
     }
 
     public func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] {
-        var r = AgentRequest("tasks")
-        r.service = service
-        r.includeStopped = includeStopped
-        return try await client.call(r).tasks ?? []
+        try await client.call(.tasks(service: service, includeStopped: includeStopped)).tasks ?? []
     }
 
     public func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition] {
-        var r = AgentRequest("alarm-history")
-        r.names = names
-        r.prefix = prefix
-        r.since = since
-        return try await client.call(r).history ?? []
+        try await client.call(.alarmHistory(names: names, prefix: prefix, since: since)).history ?? []
     }
 
     public func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {
-        var r = AgentRequest("alarms")
-        r.names = names
-        r.prefix = prefix
-        var states = (try await client.call(r).alarms ?? []).map(\.alarmState)
+        var states = (try await client.call(.alarms(names: names, prefix: prefix)).alarms ?? []).map(\.alarmState)
         for alarm in declared?.alarms ?? [] where !states.contains(where: { $0.name == alarm.name }) {
             guard names.contains(alarm.name) || prefix.map({ alarm.name.hasPrefix($0) }) == true else { continue }
             states.append(
                 AlarmState(
-                    name: alarm.name, state: "INSUFFICIENT_DATA",
+                    name: alarm.name, state: .insufficientData,
                     reason: "declared in the pipeline; the agent evaluates it once a run sets it up", updatedAt: nil))
         }
         return states
@@ -145,21 +120,16 @@ public struct LocalDeploymentTarget: DeploymentTarget {
     public func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws
         -> String
     {
-        var r = AgentRequest("upsert-alias")
-        r.host = name
-        r.service = target.dnsName
-        return try await client.call(r).change ?? ""
+        try await client.call(.upsertAlias(host: name, listener: target.dnsName)).change ?? ""
     }
 
-    public func changeStatus(_ changeID: String) async throws -> String { "INSYNC" }
+    public func changeStatus(_ changeID: String) async throws -> ChangeStatus { .inSync }
 
     /// Sets up the pipeline's listener, alarms and main service on the agent.
     public func configure(_ settings: LocalTargetSettings) async throws {
-        var r = AgentRequest("configure")
-        r.service = settings.service
-        r.listener = settings.listener
-        r.alarms = settings.alarms
-        r.desiredCount = settings.desiredCount
-        _ = try await client.call(r)
+        let request = AgentRequest.configure(
+            service: settings.service, listener: settings.listener, alarms: settings.alarms,
+            desiredCount: settings.desiredCount)
+        _ = try await client.call(request)
     }
 }

@@ -17,19 +17,6 @@ public struct TaskStatus: Codable, Sendable, Hashable {
     public var log: String
 }
 
-/// A deployment as the agent reports it.
-public struct DeploymentStatus: Codable, Sendable, Hashable {
-    public var id: String
-    public var status: String
-    public var taskDefinition: String
-    public var rolloutState: String
-    public var rolloutStateReason: String
-    public var desiredCount: Int
-    public var runningCount: Int
-    public var failedTasks: Int
-    public var createdAt: Date?
-}
-
 /// A service, its deployments and tasks.
 public struct ServiceStatus: Codable, Sendable, Hashable {
     public var name: String
@@ -38,7 +25,7 @@ public struct ServiceStatus: Codable, Sendable, Hashable {
     public var desiredCount: Int
     public var runningCount: Int
     public var healthyCount: Int
-    public var deployments: [DeploymentStatus]
+    public var deployments: [DeploymentState]
     public var tasks: [TaskStatus]
     /// The latest stopped tasks and why they stopped, newest first.
     public var recentStops: [String]
@@ -47,12 +34,7 @@ public struct ServiceStatus: Codable, Sendable, Hashable {
         ServiceState(
             name: name, arn: "local:service/\(name)", taskDefinition: taskDefinition, desiredCount: desiredCount,
             runningCount: runningCount,
-            deployments: deployments.map {
-                DeploymentState(
-                    id: $0.id, status: $0.status, taskDefinition: $0.taskDefinition, rolloutState: $0.rolloutState,
-                    rolloutStateReason: $0.rolloutStateReason, desiredCount: $0.desiredCount,
-                    runningCount: $0.runningCount, failedTasks: $0.failedTasks, createdAt: $0.createdAt)
-            })
+            deployments: deployments)
     }
 }
 
@@ -62,7 +44,7 @@ public struct AlarmStatus: Codable, Sendable, Hashable {
     public var listener: String
     public var service: String?
     public var metric: String
-    public var state: String
+    public var state: AlarmStateValue
     public var reason: String
     public var updatedAt: Date?
 

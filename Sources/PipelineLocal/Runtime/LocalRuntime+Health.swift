@@ -124,11 +124,11 @@ extension LocalRuntime {
             if previous?.state != value {
                 alarmTransitions.append(
                     AlarmTransition(
-                        alarm: name, at: Date(), from: previous?.state ?? AlarmStateValue.insufficientData, to: value,
+                        alarm: name, at: Date(), from: previous?.state ?? .insufficientData, to: value,
                         reason: reason))
                 if alarmTransitions.count > 1000 { alarmTransitions.removeFirst(alarmTransitions.count - 1000) }
-                if previous != nil || value == "ALARM" {
-                    logger.info("alarm \(name): \(previous?.state ?? "none") → \(value): \(reason)")
+                if previous != nil || value == .alarm {
+                    logger.info("alarm \(name): \(previous?.state.rawValue ?? "none") → \(value): \(reason)")
                 }
                 alarmStates[name] = AlarmStatus(
                     name: name, listener: spec.listener, service: spec.service, metric: spec.metric, state: value,

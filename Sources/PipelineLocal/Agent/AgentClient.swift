@@ -82,13 +82,14 @@ public struct AgentClient: Sendable {
             let n = read(fd, &buffer, buffer.count)
             if n < 0 && errno == EINTR { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                throw PipelineError(.timedOut, "the local agent did not answer '\(request.op)' within \(Int(timeout))s")
+                throw PipelineError(
+                    .timedOut, "the local agent did not answer '\(request.name)' within \(Int(timeout))s")
             }
             guard n > 0 else { break }
             answer.append(contentsOf: buffer[0..<n])
         }
         do { return try JSONDecoder.agent.decode(AgentResponse.self, from: answer) } catch {
-            throw PipelineError(.io, "the local agent's answer to '\(request.op)' cannot be read: \(error)")
+            throw PipelineError(.io, "the local agent's answer to '\(request.name)' cannot be read: \(error)")
         }
     }
 }

@@ -59,7 +59,7 @@ public struct LocalProvider: DeploymentProvider {
         if !request.readOnly {
             do { try await target.configure(settings) } catch {
                 // Bad settings (a taken port): leave nothing running that this run started.
-                if outcome.started { _ = try? await outcome.client.call(AgentRequest("stop"), timeout: 10) }
+                if outcome.started { _ = try? await outcome.client.call(AgentRequest.stop, timeout: 10) }
                 throw error
             }
         }

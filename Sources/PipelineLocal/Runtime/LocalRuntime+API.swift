@@ -93,10 +93,10 @@ extension LocalRuntime {
         let own = tasks.values.filter { $0.service == name }.sorted { $0.startedAt < $1.startedAt }
         let deployments = service.deployments.map { d in
             let mine = own.filter { $0.deployment == d.id }
-            return DeploymentStatus(
+            return DeploymentState(
                 id: d.id, status: d.status, taskDefinition: d.taskDefinition, rolloutState: d.rolloutState,
                 rolloutStateReason: d.rolloutStateReason,
-                desiredCount: d.status == "PRIMARY" ? service.desiredCount : 0,
+                desiredCount: d.status == .primary ? service.desiredCount : 0,
                 runningCount: mine.filter(\.isHealthy).count, failedTasks: d.failedTasks, createdAt: d.createdAt)
         }
         return ServiceStatus(
@@ -146,7 +146,7 @@ extension LocalRuntime {
         {
             let td = try resolve(ref)
             if td.arn != service.primary?.taskDefinition || update.forceNewDeployment == true {
-                for i in service.deployments.indices { service.deployments[i].status = "ACTIVE" }
+                for i in service.deployments.indices { service.deployments[i].status = .active }
                 service.deployments.insert(newDeployment(td.arn), at: 0)
                 logger.info("\(name): new deployment \(service.deployments[0].id) of \(td.arn)")
             }
@@ -220,7 +220,7 @@ extension LocalRuntime {
 
     func newDeployment(_ arn: String) -> LocalDeployment {
         LocalDeployment(
-            id: nextID("ecs-svc"), taskDefinition: arn, status: "PRIMARY", rolloutState: "IN_PROGRESS",
+            id: nextID("ecs-svc"), taskDefinition: arn, status: .primary, rolloutState: .inProgress,
             rolloutStateReason: "deployment in progress", failedTasks: 0, createdAt: Date())
     }
 }

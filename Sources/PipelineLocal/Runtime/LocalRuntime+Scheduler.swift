@@ -103,18 +103,18 @@ extension LocalRuntime {
     func countFailure(service name: String, deployment: String, reason: String) {
         guard var service = state.services[name],
             let index = service.deployments.firstIndex(where: { $0.id == deployment }),
-            service.deployments[index].rolloutState == "IN_PROGRESS"
+            service.deployments[index].rolloutState == .inProgress
         else { return }
         service.deployments[index].failedTasks += 1
         let threshold = max(3, min(200, (service.desiredCount + 1) / 2))
         if index == 0, service.circuitBreaker, service.deployments[index].failedTasks >= threshold {
             let d = service.deployments[index]
-            service.deployments[index].rolloutState = "FAILED"
+            service.deployments[index].rolloutState = .failed
             service.deployments[index].rolloutStateReason =
                 "deployment circuit breaker: \(d.failedTasks) task(s) of \(d.taskDefinition) failed to start; last: \(reason)"
             logger.error("\(service.name): deployment \(d.id) FAILED (\(d.failedTasks) failed tasks)")
             if service.circuitBreakerRollback, let last = service.lastCompleted, last != d.taskDefinition {
-                for i in service.deployments.indices { service.deployments[i].status = "ACTIVE" }
+                for i in service.deployments.indices { service.deployments[i].status = .active }
                 service.deployments.insert(newDeployment(last), at: 0)
                 logger.info("\(service.name): circuit breaker rolls back to \(last)")
             }
@@ -128,7 +128,7 @@ extension LocalRuntime {
         let own = tasks.values.filter { $0.service == name }
         let stoppingPhases: Set<RunningTask.Phase> = [.draining, .stopping]
         var plan: RolloutPlan
-        if primary.rolloutState == "FAILED" {
+        if primary.rolloutState == .failed {
             let active = own.filter { !stoppingPhases.contains($0.phase) }
             plan = RolloutPlan(start: 0, stop: service.desiredCount == 0 ? active.map(\.id) : [])
         } else {
@@ -153,11 +153,11 @@ extension LocalRuntime {
         // Re-read: starting may have failed the deployment.
         service = state.services[name] ?? service
         let mine = tasks.values.filter { $0.service == name }
-        if service.primary?.rolloutState == "IN_PROGRESS", let p = service.primary {
+        if service.primary?.rolloutState == .inProgress, let p = service.primary {
             let healthy = mine.filter { $0.deployment == p.id && $0.isHealthy }.count
             let others = mine.filter { $0.deployment != p.id || stoppingPhases.contains($0.phase) }.count
             if healthy == service.desiredCount && others == 0 {
-                service.deployments[0].rolloutState = "COMPLETED"
+                service.deployments[0].rolloutState = .completed
                 service.deployments[0].rolloutStateReason = "ECS deployment \(p.id) completed."
                 service.lastCompleted = p.taskDefinition
                 logger.info("\(name): deployment \(p.id) of \(p.taskDefinition) COMPLETED (\(healthy) task(s))")

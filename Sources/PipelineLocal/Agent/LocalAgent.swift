@@ -16,13 +16,12 @@ public enum LocalAgent {
     {
         try paths.createFolders()
         TaskProcess.closeOnExecAll()
-        let lock = open(paths.lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lock >= 0, flock(lock, LOCK_EX | LOCK_NB) == 0 else {
+        guard let lock = try FileLock.tryLock(paths.lockFile) else {
             let pid = (try? String(contentsOfFile: paths.pidFile, encoding: .utf8))?.trimmingCharacters(
                 in: .whitespacesAndNewlines)
             throw PipelineError(.locked, "a local agent is already running for \(paths.root.path) (pid \(pid ?? "?"))")
         }
-        defer { close(lock) }
+        defer { withExtendedLifetime(lock) {} }
         try "\(getpid())\n".write(toFile: paths.pidFile, atomically: true, encoding: .utf8)
         defer {
             try? FileManager.default.removeItem(atPath: paths.pidFile)

@@ -22,9 +22,9 @@ public struct LocalDeployment: Codable, Sendable, Hashable {
     public var id: String
     public var taskDefinition: String
     /// PRIMARY or ACTIVE.
-    public var status: String
+    public var status: DeploymentStatus
     /// IN_PROGRESS, COMPLETED or FAILED.
-    public var rolloutState: String
+    public var rolloutState: RolloutState
     public var rolloutStateReason: String
     public var failedTasks: Int
     public var createdAt: Date

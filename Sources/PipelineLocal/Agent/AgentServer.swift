@@ -42,7 +42,7 @@ enum AgentServer {
                 let response: AgentResponse
                 do {
                     let request = try JSONDecoder.agent.decode(AgentRequest.self, from: Data(line.readableBytesView))
-                    if request.op == "stop" {
+                    if case .stop = request {
                         var r = AgentResponse()
                         r.pid = getpid()
                         response = r

@@ -16,13 +16,7 @@ public enum AgentLauncher {
 
     /// The agent's pid when one is running (its lock is held), else nil.
     public static func runningPID(_ paths: LocalPaths) -> Int32? {
-        let fd = open(paths.lockFile, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        if flock(fd, LOCK_EX | LOCK_NB) == 0 {
-            flock(fd, LOCK_UN)
-            return nil
-        }
+        guard FileLock.isHeld(paths.lockFile) else { return nil }
         let text = (try? String(contentsOfFile: paths.pidFile, encoding: .utf8)) ?? ""
         return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
@@ -33,13 +27,11 @@ public enum AgentLauncher {
     {
         try paths.createFolders()
         let client = AgentClient(socketPath: paths.socket)
-        if runningPID(paths) != nil, (try? await client.send(AgentRequest("ping"), timeout: 5))?.ok == true {
+        if runningPID(paths) != nil, (try? await client.send(AgentRequest.ping, timeout: 5))?.ok == true {
             return Outcome(client: client, started: false)
         }
-        let startLock = open(paths.startLockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard startLock >= 0 else { throw PipelineError(.io, "cannot open \(paths.startLockFile)") }
-        defer { close(startLock) }
-        flock(startLock, LOCK_EX)
+        let startLock = try FileLock.lock(paths.startLockFile)
+        defer { withExtendedLifetime(startLock) {} }
         if runningPID(paths) != nil {
             return Outcome(client: client, started: false, note: nil)
         }
@@ -52,7 +44,7 @@ public enum AgentLauncher {
         let pid = try spawnDetached(paths: paths, executable: executable, environment: environment)
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
-            if (try? client.sendBlocking(AgentRequest("ping"), timeout: 2))?.ok == true {
+            if (try? client.sendBlocking(AgentRequest.ping, timeout: 2))?.ok == true {
                 // Reap it when it ends, so that a long-lived parent (`pipeline watch`) keeps no zombie.
                 Thread.detachNewThread {
                     var status: Int32 = 0
