@@ -6,8 +6,8 @@ import PipelineCore
 /// The engine takes the alarms' baseline before the run's first change (waiting for an alarm already in
 /// ALARM to clear), so this stage judges transitions since that baseline — including ones that happened
 /// before the bake started, or that went back to OK between two looks.
-public struct AlarmWatchStage: Stage {
-    public static let descriptor = StageDescriptor(
+package struct AlarmWatchStage: Stage {
+    package static let descriptor = StageDescriptor(
         name: "alarm-watch",
         summary:
             "Watches CloudWatch alarms for a bake time; fails at once, naming the alarm, on any transition to ALARM since the run's alarm baseline.",
@@ -15,7 +15,7 @@ public struct AlarmWatchStage: Stage {
         outputs: [Outputs.alarmsChecked], usesTarget: true)
 
     /// What `alarm-watch` takes under `with:`.
-    public struct Inputs: InputDeclarations {
+    package struct Inputs: InputDeclarations {
         let alarms = Input<[String]>("alarms", default: [], help: "alarm names")
         let alarmPrefix = Input<String?>("alarm_prefix", help: "watch every alarm whose name starts with this")
         let bakeTime = Input<Duration>("bake_time", default: .seconds(300), help: "how long to watch; `0` checks once")
@@ -30,25 +30,25 @@ public struct AlarmWatchStage: Stage {
             help: "don't wait for alarms in ALARM before the run's first change; they count again once they leave ALARM"
         )
         /// The declarations.
-        public init() {}
+        package init() {}
     }
 
     /// The outputs `alarm-watch` returns.
-    public enum Outputs {
+    package enum Outputs {
         /// How many alarms were judged.
-        public static let alarmsChecked: OutputKey = "alarms_checked"
+        package static let alarmsChecked: OutputKey = "alarms_checked"
     }
 
-    public init() {}
+    package init() {}
 
-    public static func preflight(_ check: PreflightContext) throws {
+    package static func preflight(_ check: PreflightContext) throws {
         let inputs = try check.inputs(Inputs.self)
         if inputs.alarms?.isEmpty ?? true, inputs.alarmPrefix == nil, check.inputs["alarms"] == nil {
             throw StageFailure("alarm-watch needs with.alarms (names) and/or with.alarm_prefix")
         }
     }
 
-    public static func watchedAlarms(_ raw: StageInputs) throws -> AlarmWatchSpec? {
+    package static func watchedAlarms(_ raw: StageInputs) throws -> AlarmWatchSpec? {
         let inputs = try raw.declared(Inputs.self)
         if inputs.alarms.isEmpty, inputs.alarmPrefix == nil { return nil }
         return AlarmWatchSpec(
@@ -56,7 +56,7 @@ public struct AlarmWatchStage: Stage {
             pollInterval: inputs.pollInterval, ignoreAlreadyFiring: inputs.ignoreAlarmsAlreadyFiring)
     }
 
-    public func run(_ context: StageContext) async throws -> StageOutputs {
+    package func run(_ context: StageContext) async throws -> StageOutputs {
         let target = try context.deploymentTarget()
         guard let spec = try Self.watchedAlarms(context.inputs) else {
             throw StageFailure("alarm-watch needs with.alarms (names) and/or with.alarm_prefix")

@@ -2,15 +2,15 @@ import Foundation
 import PipelineCore
 
 /// `build-task-definition`: renders the commit's task definition template.
-public struct BuildTaskDefinitionStage: Stage {
-    public static let descriptor = StageDescriptor(
+package struct BuildTaskDefinitionStage: Stage {
+    package static let descriptor = StageDescriptor(
         name: "build-task-definition",
         summary: "Renders an ECS task definition template from the commit (JSON or YAML), sets the image, checks it.",
         inputs: Inputs.self,
         outputs: [Outputs.family], usesTarget: true)
 
     /// What `build-task-definition` takes under `with:`.
-    public struct Inputs: InputDeclarations {
+    package struct Inputs: InputDeclarations {
         let template = Input<String>(required: "template", help: "path of the template in the repository")
         let image = Input<String?>("image", help: "image to set on the container, e.g. repo/web:${{ commit.sha }}")
         let container = Input<String?>(
@@ -18,19 +18,19 @@ public struct BuildTaskDefinitionStage: Stage {
         let environment = Input<[String: String]>(
             "environment", default: [:], help: "environment variables to merge into that container")
         /// The declarations.
-        public init() {}
+        package init() {}
     }
 
     /// The outputs `build-task-definition` returns.
-    public enum Outputs {
+    package enum Outputs {
         /// The task definition's family.
-        public static let family: OutputKey = "family"
+        package static let family: OutputKey = "family"
     }
 
     /// The artifact the rendered task definition is saved as.
-    public static let artifactName = "task-definition.json"
+    package static let artifactName = "task-definition.json"
 
-    public init() {}
+    package init() {}
 
     static func render(_ raw: StageInputs, source: any SourceTree, scope: ExpressionScope) throws -> JSONValue {
         let inputs = try raw.declared(Inputs.self)
@@ -54,12 +54,12 @@ public struct BuildTaskDefinitionStage: Stage {
         return document
     }
 
-    public static func preflight(_ check: PreflightContext) throws {
+    package static func preflight(_ check: PreflightContext) throws {
         guard check.inputs["template"] != nil else { return }
         _ = try render(check.inputs, source: check.source, scope: check.scope)
     }
 
-    public func run(_ context: StageContext) async throws -> StageOutputs {
+    package func run(_ context: StageContext) async throws -> StageOutputs {
         let document = try Self.render(context.inputs, source: context.source, scope: context.expressionScope)
         let family = document["family"]?.stringValue ?? ""
         try context.artifacts.save(Self.artifactName, data: Data(document.prettyText().utf8))

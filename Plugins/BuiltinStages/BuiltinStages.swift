@@ -1,9 +1,9 @@
 import PipelineCore
 
 /// The stages every `pipeline` binary has.
-public enum BuiltinStages {
+package enum BuiltinStages {
     /// Every built-in stage type.
-    public static let all: [any Stage.Type] = [
+    package static let all: [any Stage.Type] = [
         BuildTaskDefinitionStage.self, RegisterTaskDefinitionStage.self, CanaryDeployStage.self, AlarmWatchStage.self,
         PromoteStage.self, RollbackStage.self, DNSAliasStage.self, WaitStage.self,
     ]

@@ -2,8 +2,8 @@ import Foundation
 import PipelineCore
 
 /// `canary-deploy`: runs the new revision as a second service beside the main one, sharing its traffic.
-public struct CanaryDeployStage: Stage {
-    public static let descriptor = StageDescriptor(
+package struct CanaryDeployStage: Stage {
+    package static let descriptor = StageDescriptor(
         name: "canary-deploy",
         summary: "Runs the new revision as <service>-canary (same load balancer / registry) and waits for its tasks.",
         inputs: Inputs.self,
@@ -11,7 +11,7 @@ public struct CanaryDeployStage: Stage {
         safety: StageSafety(changesTarget: true, exposure: .opens))
 
     /// What `canary-deploy` takes under `with:`.
-    public struct Inputs: InputDeclarations {
+    package struct Inputs: InputDeclarations {
         let count = Input<Int>(
             "desired_number_of_canary_tasks_to_run", default: 1, help: "canary tasks", check: .atLeast(1))
         let canaryService = Input<String?>(
@@ -23,27 +23,27 @@ public struct CanaryDeployStage: Stage {
             "timeout", default: .seconds(600), help: "how long to wait for the canary's tasks to be healthy")
         let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
         /// The declarations.
-        public init() {}
+        package init() {}
     }
 
     /// The outputs `canary-deploy` returns.
-    public enum Outputs {
+    package enum Outputs {
         /// The canary service's ARN.
-        public static let canaryServiceARN: OutputKey = "canary_service_arn"
+        package static let canaryServiceARN: OutputKey = "canary_service_arn"
         /// What the main service ran before; rollback goes back to it when no run was promoted.
-        public static let previousTaskDefinitionARN: OutputKey = "previous_task_definition_arn"
+        package static let previousTaskDefinitionARN: OutputKey = "previous_task_definition_arn"
     }
 
-    public init() {}
+    package init() {}
 
-    public func run(_ context: StageContext) async throws -> StageOutputs {
+    package func run(_ context: StageContext) async throws -> StageOutputs {
         let inputs = try context.inputs(Inputs.self)
         let target = try context.deploymentTarget()
         let main = try context.mainService()
         let canary = try context.canaryService(inputs.canaryService)
         let count = inputs.count
         let taskDefinition = try context.taskDefinitionToDeploy(inputs.taskDefinition)
-        guard let mainState = try await target.service(main) else {
+        guard let mainState = try await context.tolerant(main, { try await target.service(main) }) else {
             throw StageFailure(
                 "service \(main) does not exist on \(target.description); create it before its first canary")
         }
@@ -52,7 +52,7 @@ public struct CanaryDeployStage: Stage {
             "\(main) runs \(previous.isEmpty ? "no task definition yet" : previous); canary \(canary) will run \(count) task(s) of \(taskDefinition)"
         )
         if context.isDryRun {
-            let exists = try await target.service(canary) != nil
+            let exists = try await context.tolerant(canary, { try await target.service(canary) }) != nil
             context.logger.info(
                 "would \(exists ? "update" : "create") \(canary) with \(count) task(s) of \(taskDefinition)")
             return StageOutputs([
@@ -61,7 +61,7 @@ public struct CanaryDeployStage: Stage {
         }
         let arn: String
         let deploymentID: String
-        if let existing = try await target.service(canary) {
+        if let existing = try await context.tolerant(canary, { try await target.service(canary) }) {
             deploymentID = try await Readiness.startDeployment(
                 target, service: canary, update: ServiceUpdate(taskDefinition: taskDefinition, desiredCount: count),
                 context: context)

@@ -2,8 +2,8 @@ import Foundation
 import PipelineCore
 
 /// `dns-alias`: points a Route 53 alias record at the load balancer or the service's Cloud Map record.
-public struct DNSAliasStage: Stage {
-    public static let descriptor = StageDescriptor(
+package struct DNSAliasStage: Stage {
+    package static let descriptor = StageDescriptor(
         name: "dns-alias",
         summary:
             "UPSERTs a Route 53 alias (A/AAAA) to a load balancer, an alias target, or a Cloud Map service; waits for INSYNC.",
@@ -12,7 +12,7 @@ public struct DNSAliasStage: Stage {
         safety: .changesTarget)
 
     /// What `dns-alias` takes under `with:`.
-    public struct Inputs: InputDeclarations {
+    package struct Inputs: InputDeclarations {
         let hostedZoneID = Input<String>(required: "hosted_zone_id", help: "the hosted zone of the record")
         let recordName = Input<String>(required: "record_name", help: "e.g. api.example.com")
         let recordType = Input<String>(
@@ -30,20 +30,20 @@ public struct DNSAliasStage: Stage {
         let timeout = Input<Duration>("timeout", default: .seconds(300), help: "how long to wait for INSYNC")
         let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
         /// The declarations.
-        public init() {}
+        package init() {}
     }
 
     /// The outputs `dns-alias` returns.
-    public enum Outputs {
+    package enum Outputs {
         /// The record's name.
-        public static let recordName: OutputKey = "record_name"
+        package static let recordName: OutputKey = "record_name"
         /// The Route 53 change; empty when the record already pointed there.
-        public static let changeID: OutputKey = "change_id"
+        package static let changeID: OutputKey = "change_id"
     }
 
-    public init() {}
+    package init() {}
 
-    public static func preflight(_ check: PreflightContext) throws {
+    package static func preflight(_ check: PreflightContext) throws {
         _ = try check.inputs(Inputs.self)
         let given = ["load_balancer", "alias_target", "service_discovery"].filter { check.inputs[$0] != nil }
         if given.count != 1 {
@@ -53,7 +53,7 @@ public struct DNSAliasStage: Stage {
         }
     }
 
-    public func run(_ context: StageContext) async throws -> StageOutputs {
+    package func run(_ context: StageContext) async throws -> StageOutputs {
         let inputs = try context.inputs(Inputs.self)
         let target = try context.deploymentTarget()
         let zone = inputs.hostedZoneID

@@ -3,9 +3,9 @@ import PipelineCore
 
 /// Executable stage plugins, in any language: `uses: ./path/in/repo`, or `uses: NAME` for an executable
 /// `pipeline-stage-NAME` in `PIPELINE_PLUGIN_PATH` (colon-separated), then `<state-dir>/plugins/`.
-public enum ExecutablePlugins {
+package enum ExecutablePlugins {
     /// The folders searched for `pipeline-stage-NAME`.
-    public static func searchPath(environment: [String: String], stateDirectory: String?) -> [String] {
+    package static func searchPath(environment: [String: String], stateDirectory: String?) -> [String] {
         var dirs = (environment["PIPELINE_PLUGIN_PATH"] ?? "").split(separator: ":").map(String.init).filter {
             !$0.isEmpty
         }
@@ -14,7 +14,7 @@ public enum ExecutablePlugins {
     }
 
     /// The registry fallback that resolves plugins.
-    public static func resolver(searchPath: [String]) -> @Sendable (String) -> StageRegistry.Entry? {
+    package static func resolver(searchPath: [String]) -> @Sendable (String) -> StageRegistry.Entry? {
         { name in
             if name.hasPrefix("./") {
                 return StageRegistry.Entry(
@@ -28,7 +28,7 @@ public enum ExecutablePlugins {
     }
 
     /// Every plugin on the search path, for `pipeline stages`.
-    public static func installed(searchPath: [String]) -> [StageRegistry.Entry] {
+    package static func installed(searchPath: [String]) -> [StageRegistry.Entry] {
         var seen = Set<String>()
         var out: [StageRegistry.Entry] = []
         for dir in searchPath {

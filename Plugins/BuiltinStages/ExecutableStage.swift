@@ -2,12 +2,12 @@ import Foundation
 import PipelineCore
 
 /// Runs an executable stage plugin with protocol version 1 (see docs/plugins.md).
-public struct ExecutableStage: Stage {
-    public static let descriptor = StageDescriptor(
+package struct ExecutableStage: Stage {
+    package static let descriptor = StageDescriptor(
         name: "(executable)", summary: "an executable stage plugin", inputs: nil)
 
     /// Where the executable comes from.
-    public enum Location: Sendable {
+    package enum Location: Sendable {
         /// A file in the repository at the deployed commit.
         case repository(String)
         /// A file on this machine (the plugin path).
@@ -18,10 +18,10 @@ public struct ExecutableStage: Stage {
     /// Most a plugin may print on stdout (its one JSON response).
     static let stdoutLimit = 1 << 20
 
-    public init() { location = .file("/bin/false") }
+    package init() { location = .file("/bin/false") }
     init(location: Location) { self.location = location }
 
-    public static func preflight(_ check: PreflightContext) throws {
+    package static func preflight(_ check: PreflightContext) throws {
         guard check.step.uses.hasPrefix("./") else { return }
         let path = String(check.step.uses.dropFirst(2))
         let mode = try check.source.fileMode(path)
@@ -32,7 +32,7 @@ public struct ExecutableStage: Stage {
         }
     }
 
-    public func run(_ context: StageContext) async throws -> StageOutputs {
+    package func run(_ context: StageContext) async throws -> StageOutputs {
         let (path, cleanup) = try prepare(context)
         defer { cleanup() }
         let input = try Self.request(context)

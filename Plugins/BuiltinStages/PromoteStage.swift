@@ -2,8 +2,8 @@ import Foundation
 import PipelineCore
 
 /// `promote`: rolls the main service onto the new revision, waits for COMPLETED, then scales the canary to 0.
-public struct PromoteStage: Stage {
-    public static let descriptor = StageDescriptor(
+package struct PromoteStage: Stage {
+    package static let descriptor = StageDescriptor(
         name: "promote",
         summary: "Updates the main service to the new revision (rolling), waits for COMPLETED, scales the canary to 0.",
         inputs: Inputs.self,
@@ -11,7 +11,7 @@ public struct PromoteStage: Stage {
         safety: StageSafety(changesTarget: true, exposure: .closes))
 
     /// What `promote` takes under `with:`.
-    public struct Inputs: InputDeclarations {
+    package struct Inputs: InputDeclarations {
         let taskDefinition = Input<String?>(
             "task_definition", help: "revision to deploy", defaultText: "the registered one")
         let maximumPercent = Input<Int>(
@@ -34,20 +34,20 @@ public struct PromoteStage: Stage {
             "timeout", default: .seconds(900), help: "how long to wait for the new tasks to run healthy")
         let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
         /// The declarations.
-        public init() {}
+        package init() {}
     }
 
     /// The outputs `promote` returns; a run with both is a promoted run (rollback's default target).
-    public enum Outputs {
+    package enum Outputs {
         /// The main service's deployment this stage started.
-        public static let deploymentID: OutputKey = "deployment_id"
+        package static let deploymentID: OutputKey = "deployment_id"
         /// The revision the main service now runs.
-        public static let taskDefinitionARN: OutputKey = "task_definition_arn"
+        package static let taskDefinitionARN: OutputKey = "task_definition_arn"
     }
 
-    public init() {}
+    package init() {}
 
-    public func run(_ context: StageContext) async throws -> StageOutputs {
+    package func run(_ context: StageContext) async throws -> StageOutputs {
         let inputs = try context.inputs(Inputs.self)
         let target = try context.deploymentTarget()
         let main = try context.mainService()
@@ -70,7 +70,8 @@ public struct PromoteStage: Stage {
             target, service: main, deploymentID: started, taskDefinition: taskDefinition,
             timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
         let canary = try context.canaryService(inputs.canaryService)
-        if let state = try await target.service(canary), state.desiredCount > 0 {
+        if let state = try await context.tolerant(canary, { try await target.service(canary) }), state.desiredCount > 0
+        {
             _ = try await target.updateService(canary, ServiceUpdate(desiredCount: 0))
             context.logger.info("scaled \(canary) to 0")
         }

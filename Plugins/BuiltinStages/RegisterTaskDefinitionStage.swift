@@ -2,8 +2,8 @@ import Foundation
 import PipelineCore
 
 /// `register-task-definition`: registers the rendered task definition, or reuses an identical latest revision.
-public struct RegisterTaskDefinitionStage: Stage {
-    public static let descriptor = StageDescriptor(
+package struct RegisterTaskDefinitionStage: Stage {
+    package static let descriptor = StageDescriptor(
         name: "register-task-definition",
         summary:
             "Registers the rendered task definition (tagged with pipeline, run, commit); reuses an identical latest revision.",
@@ -12,27 +12,27 @@ public struct RegisterTaskDefinitionStage: Stage {
         safety: .changesTarget)
 
     /// What `register-task-definition` takes under `with:`.
-    public struct Inputs: InputDeclarations {
+    package struct Inputs: InputDeclarations {
         let artifact = Input<String>(
             "artifact", default: BuildTaskDefinitionStage.artifactName,
             help: "the rendered definition among this run's artifacts")
         /// The declarations.
-        public init() {}
+        package init() {}
     }
 
     /// The outputs `register-task-definition` returns.
-    public enum Outputs {
+    package enum Outputs {
         /// The registered (or reused) revision's ARN; canary-deploy, promote and rollback read it.
-        public static let taskDefinitionARN: OutputKey = "task_definition_arn"
+        package static let taskDefinitionARN: OutputKey = "task_definition_arn"
         /// Its revision number.
-        public static let revision: OutputKey = "revision"
+        package static let revision: OutputKey = "revision"
         /// True when an identical latest revision was reused.
-        public static let reused: OutputKey = "reused"
+        package static let reused: OutputKey = "reused"
     }
 
-    public init() {}
+    package init() {}
 
-    public func run(_ context: StageContext) async throws -> StageOutputs {
+    package func run(_ context: StageContext) async throws -> StageOutputs {
         let name = try context.inputs(Inputs.self).artifact
         guard let data = try context.artifacts.load(name) else {
             throw StageFailure("no artifact \(name) in this run: run build-task-definition first")
@@ -40,7 +40,7 @@ public struct RegisterTaskDefinitionStage: Stage {
         let document = try JSONValue.parse(data)
         guard let family = document["family"]?.stringValue else { throw StageFailure("\(name) has no family") }
         let target = try context.deploymentTarget()
-        if let latest = try await target.latestTaskDefinition(family: family),
+        if let latest = try await context.tolerant(family, { try await target.latestTaskDefinition(family: family) }),
             TaskDefinitionDiff.comparable(latest.document, like: document).canonicalText() == document.canonicalText()
         {
             context.logger.info("\(family): latest revision \(latest.revision) is identical; reusing \(latest.arn)")

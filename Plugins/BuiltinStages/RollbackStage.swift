@@ -2,8 +2,8 @@ import Foundation
 import PipelineCore
 
 /// `rollback`: scales the canary to 0 and puts the main service back on the last good revision.
-public struct RollbackStage: Stage {
-    public static let descriptor = StageDescriptor(
+package struct RollbackStage: Stage {
+    package static let descriptor = StageDescriptor(
         name: "rollback",
         summary:
             "Scales the canary to 0; returns the main service to `to`, the last succeeded run's revision, or the one it ran before.",
@@ -12,7 +12,7 @@ public struct RollbackStage: Stage {
         safety: .changesTarget)
 
     /// What `rollback` takes under `with:`.
-    public struct Inputs: InputDeclarations {
+    package struct Inputs: InputDeclarations {
         let to = Input<String?>(
             "to", help: "the revision to return to",
             defaultText: "the last promoted run's, else the one the service ran before")
@@ -21,16 +21,16 @@ public struct RollbackStage: Stage {
             "timeout", default: .seconds(900), help: "how long to wait for the old tasks to run healthy")
         let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
         /// The declarations.
-        public init() {}
+        package init() {}
     }
 
     /// The outputs `rollback` returns.
-    public enum Outputs {
+    package enum Outputs {
         /// The revision the main service was returned to; empty when there was nothing to roll back.
-        public static let rolledBackTo: OutputKey = "rolled_back_to"
+        package static let rolledBackTo: OutputKey = "rolled_back_to"
     }
 
-    public init() {}
+    package init() {}
 
     /// The revision to return to, and where that choice came from.
     func rollbackRevision(_ context: StageContext, to: String?) throws -> (String, String)? {
@@ -51,7 +51,7 @@ public struct RollbackStage: Stage {
         return nil
     }
 
-    public func run(_ context: StageContext) async throws -> StageOutputs {
+    package func run(_ context: StageContext) async throws -> StageOutputs {
         let inputs = try context.inputs(Inputs.self)
         let target = try context.deploymentTarget()
         let main = try context.mainService()
@@ -59,7 +59,8 @@ public struct RollbackStage: Stage {
         if let failure = context.failure {
             context.logger.info("rolling back after '\(failure.stage)' failed: \(failure.message)")
         }
-        if let state = try await target.service(canary), state.desiredCount > 0 {
+        if let state = try await context.tolerant(canary, { try await target.service(canary) }), state.desiredCount > 0
+        {
             if context.isDryRun {
                 context.logger.info("would scale \(canary) to 0")
             } else {
@@ -71,7 +72,7 @@ public struct RollbackStage: Stage {
             context.logger.info("nothing was deployed yet and no earlier run succeeded: nothing to roll back")
             return StageOutputs([Outputs.rolledBackTo: ""])
         }
-        guard let state = try await target.service(main) else {
+        guard let state = try await context.tolerant(main, { try await target.service(main) }) else {
             throw StageFailure("service \(main) does not exist; cannot roll it back")
         }
         var settled = false

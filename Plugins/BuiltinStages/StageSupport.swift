@@ -32,3 +32,18 @@ extension StageContext {
         throw StageFailure("several stages output task_definition_arn (\(ids)); set with.task_definition")
     }
 }
+
+extension StageContext {
+    /// A one-shot read that rides out a brief brownout, as the polling loops do: a transient failure
+    /// (throttling, a 5xx, a lost connection — after the client's own retries) is looked at again after
+    /// `poll`, at most `TransientFailures.tolerated` times in a row.
+    func tolerant<T>(_ what: String, poll: Duration = .seconds(1), _ read: () async throws -> T) async throws -> T {
+        var failures = TransientFailures()
+        while true {
+            do { return try await read() } catch {
+                try failures.absorb(error) { logger.warning("\(what): \($0)") }
+                try await sleep(for: poll)
+            }
+        }
+    }
+}

@@ -1,28 +1,28 @@
 import PipelineCore
 
 /// `wait`: pauses the pipeline for a duration (e.g. to let caches expire between stages).
-public struct WaitStage: Stage {
-    public static let descriptor = StageDescriptor(
+package struct WaitStage: Stage {
+    package static let descriptor = StageDescriptor(
         name: "wait", summary: "Pauses for a duration; cancelling the run ends the wait.",
         inputs: Inputs.self,
         outputs: [Outputs.waitedMilliseconds])
 
     /// What `wait` takes under `with:`.
-    public struct Inputs: InputDeclarations {
+    package struct Inputs: InputDeclarations {
         let duration = Input<Duration>(required: "duration", help: "how long to wait, e.g. 30s or 5m")
         /// The declarations.
-        public init() {}
+        package init() {}
     }
 
     /// The outputs `wait` returns.
-    public enum Outputs {
+    package enum Outputs {
         /// How long it waited (0 in a dry run).
-        public static let waitedMilliseconds: OutputKey = "waited_ms"
+        package static let waitedMilliseconds: OutputKey = "waited_ms"
     }
 
-    public init() {}
+    package init() {}
 
-    public func run(_ context: StageContext) async throws -> StageOutputs {
+    package func run(_ context: StageContext) async throws -> StageOutputs {
         let duration = try context.inputs(Inputs.self).duration
         if context.isDryRun {
             context.logger.info("would wait \(DurationFormat.format(duration))")

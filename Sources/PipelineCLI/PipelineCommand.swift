@@ -7,6 +7,7 @@ public struct PipelineCommand: AsyncParsableCommand {
     /// The version printed by `pipeline --version`.
     public static let version = "0.1.0"
 
+    /// The command tree: `run`, `watch`, `runs`, `show`, `logs`, `validate`, `stages`, `agent`, `recover`.
     public static let configuration = CommandConfiguration(
         commandName: "pipeline",
         abstract: "Deploy services to AWS ECS (or this machine) from git commits, one stage at a time.",
@@ -21,6 +22,7 @@ public struct PipelineCommand: AsyncParsableCommand {
         ]
     )
 
+    /// Creates the root command (argument-parser calls this).
     public init() {}
 
     /// Runs the command line with extra Swift stages and deployment providers beside the built-in ones:

@@ -3,9 +3,9 @@ import PipelineCore
 
 /// Checks a commit's SSH signature against an allowed-signers file, as `git verify-commit` does with
 /// `gpg.format=ssh`: the payload libgit2 extracts is verified by `ssh-keygen -Y verify -n git`.
-public enum CommitVerifier {
+package enum CommitVerifier {
     /// The principal that signed the commit, or the reason it is not acceptable.
-    public static func verify(_ repository: GitRepository, sha: String, allowedSigners: String) async
+    package static func verify(_ repository: GitRepository, sha: String, allowedSigners: String) async
         -> Result<String, VerificationFailure>
     {
         guard FileManager.default.isReadableFile(atPath: allowedSigners) else {
@@ -57,8 +57,8 @@ public enum CommitVerifier {
 }
 
 /// Why a commit's signature was not accepted.
-public struct VerificationFailure: Error, Sendable, CustomStringConvertible {
-    public var reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { reason }
+package struct VerificationFailure: Error, Sendable, CustomStringConvertible {
+    package var reason: String
+    package init(_ reason: String) { self.reason = reason }
+    package var description: String { reason }
 }

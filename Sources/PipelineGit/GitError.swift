@@ -2,15 +2,15 @@ import CLibGit2
 import PipelineCore
 
 /// A libgit2 failure: what was attempted, libgit2's message and class, read right after the failing call.
-public struct GitError: Error, Sendable, CustomStringConvertible {
+package struct GitError: Error, Sendable, CustomStringConvertible {
     /// What failed, in words.
-    public var operation: String
+    package var operation: String
     /// libgit2's message (or our explanation).
-    public var message: String
+    package var message: String
     /// libgit2's return code.
-    public var code: Int32
+    package var code: Int32
 
-    public init(operation: String, message: String, code: Int32) {
+    package init(operation: String, message: String, code: Int32) {
         self.operation = operation
         self.message = message
         self.code = code
@@ -32,12 +32,12 @@ public struct GitError: Error, Sendable, CustomStringConvertible {
     }
 
     /// True when the failure means "not found" (an unknown ref, sha or path).
-    public var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
+    package var isNotFound: Bool { code == GIT_ENOTFOUND.rawValue }
 
-    public var description: String { "\(operation): \(message)" }
+    package var description: String { "\(operation): \(message)" }
 
     /// The error as the engine reports it (not found → exit 2).
-    public var pipelineError: PipelineError {
+    package var pipelineError: PipelineError {
         PipelineError(isNotFound ? .notFound : .io, description)
     }
 }

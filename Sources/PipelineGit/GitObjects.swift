@@ -2,25 +2,25 @@ import CLibGit2
 import Foundation
 
 /// A commit's metadata.
-public struct GitCommit: Sendable, Hashable {
+package struct GitCommit: Sendable, Hashable {
     /// The full sha.
-    public var sha: String
+    package var sha: String
     /// The whole message.
-    public var message: String
+    package var message: String
     /// `Name <email>`.
-    public var author: String
+    package var author: String
     /// When it was authored.
-    public var date: Date
+    package var date: Date
     /// Parent shas.
-    public var parents: [String]
+    package var parents: [String]
 }
 
 /// An SSH or GPG signature of a commit, and the payload it signs.
-public struct GitSignature: Sendable, Hashable {
+package struct GitSignature: Sendable, Hashable {
     /// The armored signature.
-    public var signature: String
+    package var signature: String
     /// The commit content the signature covers.
-    public var payload: String
+    package var payload: String
 }
 
 enum OID {

@@ -5,7 +5,7 @@ extension GitRepository {
     /// Opens (or creates) a bare mirror at `path` and fetches every branch of `url` into it
     /// (`+refs/heads/*:refs/heads/*`). `url` may be a path, `file://`, https or ssh. Blocking:
     /// call it off the cooperative thread pool.
-    public static func fetchMirror(url: String, into path: String) throws(GitError) -> GitRepository {
+    package static func fetchMirror(url: String, into path: String) throws(GitError) -> GitRepository {
         var repo: OpaquePointer?
         if !exists(at: path) {
             try check("create mirror \(path)", git_repository_init(&repo, path, 1))

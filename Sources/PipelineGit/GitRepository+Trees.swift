@@ -19,7 +19,7 @@ extension GitRepository {
     }
 
     /// A file's contents at a commit, without touching the work tree.
-    public func readFile(_ path: String, at sha: String) throws(GitError) -> Data {
+    package func readFile(_ path: String, at sha: String) throws(GitError) -> Data {
         try withTree(sha) { repo, tree throws(GitError) in
             var entry: OpaquePointer?
             try check("find \(path) at \(sha.prefix(7))", git_tree_entry_bypath(&entry, tree, path))
@@ -37,7 +37,7 @@ extension GitRepository {
     }
 
     /// The mode bits (0o100644, 0o100755, 0o120000, ...) of a path at a commit.
-    public func fileMode(_ path: String, at sha: String) throws(GitError) -> Int {
+    package func fileMode(_ path: String, at sha: String) throws(GitError) -> Int {
         try withTree(sha) { _, tree throws(GitError) in
             var entry: OpaquePointer?
             try check("find \(path) at \(sha.prefix(7))", git_tree_entry_bypath(&entry, tree, path))
@@ -47,7 +47,7 @@ extension GitRepository {
     }
 
     /// The entries of a folder at a commit ("" is the root).
-    public func listDirectory(_ path: String, at sha: String) throws(GitError) -> [SourceEntry] {
+    package func listDirectory(_ path: String, at sha: String) throws(GitError) -> [SourceEntry] {
         try withTree(sha) { repo, root throws(GitError) in
             var folder: OpaquePointer? = root
             var owned: OpaquePointer?
@@ -75,7 +75,7 @@ extension GitRepository {
     }
 
     /// The paths that differ between two commits (both sides of renames); every path when `from` is nil.
-    public func changedPaths(from: String?, to: String) throws(GitError) -> [String] {
+    package func changedPaths(from: String?, to: String) throws(GitError) -> [String] {
         var toOID = try OID.parse(to)
         var fromOID = try from.map { sha throws(GitError) in try OID.parse(sha) }
         return try locked { repo throws(GitError) in

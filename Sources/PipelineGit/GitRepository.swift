@@ -5,11 +5,11 @@ import PipelineCore
 /// An open git repository (through libgit2). Every call is serialised by a lock, as libgit2 objects must
 /// not be used from two threads at once; the handle is freed when the last reference goes.
 // @unchecked: the libgit2 handle is only touched inside `lock`.
-public final class GitRepository: @unchecked Sendable {
+package final class GitRepository: @unchecked Sendable {
     private let handle: OpaquePointer
     private let lock = NSLock()
     /// The path the repository was opened from.
-    public let path: String
+    package let path: String
 
     private static let initialized: Bool = {
         git_libgit2_init()
@@ -24,7 +24,7 @@ public final class GitRepository: @unchecked Sendable {
     deinit { git_repository_free(handle) }
 
     /// Opens the repository at `path` (a work tree, its `.git`, or a bare repository).
-    public static func open(_ path: String) throws(GitError) -> GitRepository {
+    package static func open(_ path: String) throws(GitError) -> GitRepository {
         _ = initialized
         var repo: OpaquePointer?
         let flags = UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue)
@@ -33,13 +33,13 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// Whether `path` holds a git repository (without searching parent folders).
-    public static func exists(at path: String) -> Bool {
+    package static func exists(at path: String) -> Bool {
         _ = initialized
         return git_repository_open_ext(nil, path, UInt32(GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue), nil) == 0
     }
 
     /// Opens a repository, runs `body`, and lets the handle go.
-    public static func withRepository<T>(at path: String, _ body: (GitRepository) throws -> T) throws -> T {
+    package static func withRepository<T>(at path: String, _ body: (GitRepository) throws -> T) throws -> T {
         try body(try open(path))
     }
 
@@ -50,7 +50,7 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// Resolves a branch, tag, short or full sha, or any revision expression to a commit sha.
-    public func resolve(_ revision: String) throws(GitError) -> String {
+    package func resolve(_ revision: String) throws(GitError) -> String {
         try locked { repo throws(GitError) in
             var object: OpaquePointer?
             try check("resolve '\(revision)'", git_revparse_single(&object, repo, revision))
@@ -63,7 +63,7 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// The branch HEAD points at, or nil when HEAD is detached or unborn.
-    public func currentBranch() -> String? {
+    package func currentBranch() -> String? {
         try? locked { repo throws(GitError) -> String? in
             var ref: OpaquePointer?
             guard git_repository_head(&ref, repo) == 0 else { return nil }
@@ -74,7 +74,7 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// Local branches and the commits they point at.
-    public func branches() throws(GitError) -> [String: String] {
+    package func branches() throws(GitError) -> [String: String] {
         try locked { repo throws(GitError) in
             var iterator: OpaquePointer?
             try check("list branches", git_branch_iterator_new(&iterator, repo, GIT_BRANCH_LOCAL))
@@ -96,7 +96,7 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// A commit's metadata.
-    public func commit(_ sha: String) throws(GitError) -> GitCommit {
+    package func commit(_ sha: String) throws(GitError) -> GitCommit {
         var oid = try OID.parse(sha)
         return try locked { repo throws(GitError) in
             var commit: OpaquePointer?
@@ -120,7 +120,7 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// Whether `commit` descends from `ancestor` (false when they are the same commit).
-    public func isDescendant(_ commit: String, of ancestor: String) throws(GitError) -> Bool {
+    package func isDescendant(_ commit: String, of ancestor: String) throws(GitError) -> Bool {
         var a = try OID.parse(commit)
         var b = try OID.parse(ancestor)
         return try locked { repo throws(GitError) in
@@ -129,12 +129,12 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// Commits reachable from `head` but not from `known`, newest first (at most `limit`).
-    public func commits(from head: String, downTo known: String?, limit: Int = 10_000) throws(GitError) -> [String] {
+    package func commits(from head: String, downTo known: String?, limit: Int = 10_000) throws(GitError) -> [String] {
         try commits(from: head, hiding: known.map { [$0] } ?? [], limit: limit)
     }
 
     /// Commits reachable from `head` but from none of `hidden`, newest first (at most `limit`).
-    public func commits(from head: String, hiding hidden: [String], limit: Int = 10_000) throws(GitError) -> [String] {
+    package func commits(from head: String, hiding hidden: [String], limit: Int = 10_000) throws(GitError) -> [String] {
         var headOID = try OID.parse(head)
         var hiddenOIDs: [git_oid] = []
         for sha in hidden { hiddenOIDs.append(try OID.parse(sha)) }
@@ -156,7 +156,7 @@ public final class GitRepository: @unchecked Sendable {
     }
 
     /// The signature of a commit and the payload it covers; nil when the commit is not signed.
-    public func signature(of sha: String) throws(GitError) -> GitSignature? {
+    package func signature(of sha: String) throws(GitError) -> GitSignature? {
         var oid = try OID.parse(sha)
         return try locked { repo throws(GitError) -> GitSignature? in
             var signature = git_buf()

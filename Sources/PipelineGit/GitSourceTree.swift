@@ -2,27 +2,27 @@ import Foundation
 import PipelineCore
 
 /// The files of one commit, read through libgit2: what the engine deploys, whatever the work tree holds.
-public struct GitSourceTree: SourceTree {
+package struct GitSourceTree: SourceTree {
     /// The repository.
-    public let repository: GitRepository
+    package let repository: GitRepository
     /// The commit's full sha.
-    public let sha: String
+    package let sha: String
 
-    public init(repository: GitRepository, sha: String) {
+    package init(repository: GitRepository, sha: String) {
         self.repository = repository
         self.sha = sha
     }
 
-    public var description: String { "\(repository.path)@\(sha.prefix(7))" }
+    package var description: String { "\(repository.path)@\(sha.prefix(7))" }
 
-    public func readFile(_ path: String) throws -> Data {
+    package func readFile(_ path: String) throws -> Data {
         do { return try repository.readFile(Self.clean(path), at: sha) } catch {
             throw error.isNotFound
                 ? PipelineError(.notFound, "\(path) does not exist at commit \(sha.prefix(7))") : error.pipelineError
         }
     }
 
-    public func listDirectory(_ path: String) throws -> [SourceEntry] {
+    package func listDirectory(_ path: String) throws -> [SourceEntry] {
         do { return try repository.listDirectory(Self.clean(path), at: sha) } catch {
             throw error.isNotFound
                 ? PipelineError(.notFound, "folder \(path) does not exist at commit \(sha.prefix(7))")
@@ -30,7 +30,7 @@ public struct GitSourceTree: SourceTree {
         }
     }
 
-    public func fileMode(_ path: String) throws -> Int {
+    package func fileMode(_ path: String) throws -> Int {
         do { return try repository.fileMode(Self.clean(path), at: sha) & 0o777 } catch {
             throw error.isNotFound
                 ? PipelineError(.notFound, "\(path) does not exist at commit \(sha.prefix(7))") : error.pipelineError

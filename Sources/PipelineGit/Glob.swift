@@ -1,8 +1,8 @@
 /// Glob matching for branch and path filters: `*` matches within one path segment, `**` across
 /// segments, `?` one character.
-public enum Glob {
+package enum Glob {
     /// Whether `text` matches `pattern`.
-    public static func matches(_ pattern: String, _ text: String) -> Bool {
+    package static func matches(_ pattern: String, _ text: String) -> Bool {
         match(Array(pattern), 0, Array(text), 0)
     }
 

@@ -3,39 +3,39 @@ import PipelineCore
 
 /// Decides, for new commits on a branch, which pipelines run for which commit — by the pipelines'
 /// `on.push` branch and path filters, coalescing queued commits — and says why in log lines.
-public struct PushPlanner: Sendable {
+package struct PushPlanner: Sendable {
     /// One decided run.
-    public struct Decision: Sendable {
+    package struct Decision: Sendable {
         /// The pipeline as read from `commit`.
-        public var pipeline: Pipeline
+        package var pipeline: Pipeline
         /// The commit to deploy.
-        public var commit: String
+        package var commit: String
         /// Older queued commits this run replaces (recorded as `superseded`).
-        public var superseded: [String]
+        package var superseded: [String]
     }
 
     /// What changed on a branch.
-    public struct BranchUpdate: Sendable {
-        public var branch: String
-        public var old: String?
-        public var new: String
+    package struct BranchUpdate: Sendable {
+        package var branch: String
+        package var old: String?
+        package var new: String
         /// The new head does not descend from the old one.
-        public var forced: Bool
+        package var forced: Bool
         /// New commits, oldest first.
-        public var commits: [String]
+        package var commits: [String]
     }
 
-    public let repository: GitRepository
-    public let loader: PipelineLoader
+    package let repository: GitRepository
+    package let loader: PipelineLoader
 
-    public init(repository: GitRepository, loader: PipelineLoader) {
+    package init(repository: GitRepository, loader: PipelineLoader) {
         self.repository = repository
         self.loader = loader
     }
 
     /// The commits between the last seen head and the new one. A branch seen for the first time brings
     /// the commits that none of the already-known heads (`known`) has, or just its head on a first look.
-    public func update(branch: String, old: String?, new: String, known: [String] = []) throws -> BranchUpdate {
+    package func update(branch: String, old: String?, new: String, known: [String] = []) throws -> BranchUpdate {
         if old == new { return BranchUpdate(branch: branch, old: old, new: new, forced: false, commits: []) }
         guard let old else {
             let existing = known.filter { (try? repository.commit($0)) != nil }
@@ -54,7 +54,7 @@ public struct PushPlanner: Sendable {
     }
 
     /// The runs to start for an update, given each pipeline's last commit; appends a reason per pipeline to `log`.
-    public func plan(_ update: BranchUpdate, pipelineCursors: [String: String], log: inout [String]) -> [Decision] {
+    package func plan(_ update: BranchUpdate, pipelineCursors: [String: String], log: inout [String]) -> [Decision] {
         guard !update.commits.isEmpty else { return [] }
         let head = update.new
         let tree = GitSourceTree(repository: repository, sha: head)

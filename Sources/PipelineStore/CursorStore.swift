@@ -3,21 +3,21 @@ import PipelineCore
 
 /// What `pipeline watch` has seen, kept in `<state>/watch/cursors.json` so a restart neither misses
 /// nor repeats a commit: the last commit seen per branch, and the last commit each pipeline ran for.
-public struct Cursors: Codable, Sendable, Hashable {
+package struct Cursors: Codable, Sendable, Hashable {
     /// Branch → last commit seen.
-    public var branches: [String: String] = [:]
+    package var branches: [String: String] = [:]
     /// `pipeline@branch` → last commit the pipeline ran (or was decided) for.
-    public var pipelines: [String: String] = [:]
-    public init() {}
+    package var pipelines: [String: String] = [:]
+    package init() {}
 }
 
 /// Reads and writes the cursors file atomically.
-public struct CursorStore: Sendable {
+package struct CursorStore: Sendable {
     /// The file.
-    public let path: String
+    package let path: String
 
     /// The cursors of a store (one file per watched repository).
-    public init(store: RunStore, repositoryKey: String) throws {
+    package init(store: RunStore, repositoryKey: String) throws {
         let folder = "\(store.root)/watch"
         try Posix.makeDirectory(folder)
         let safe = repositoryKey.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
@@ -25,7 +25,7 @@ public struct CursorStore: Sendable {
     }
 
     /// The saved cursors (empty when there are none yet).
-    public func load() throws -> Cursors {
+    package func load() throws -> Cursors {
         guard let data = FileManager.default.contents(atPath: path) else { return Cursors() }
         do { return try JSONDecoder().decode(Cursors.self, from: data) } catch {
             throw PipelineError(.corruptRecord, "watch cursors \(path) are corrupt: \(error)")
@@ -33,7 +33,7 @@ public struct CursorStore: Sendable {
     }
 
     /// Saves them (write, fsync, rename).
-    public func save(_ cursors: Cursors) throws {
+    package func save(_ cursors: Cursors) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try Posix.writeAtomically(try encoder.encode(cursors), to: path)

@@ -8,15 +8,15 @@ import Synchronization
 
 /// Records one run in its folder: `run.json` (atomic), `events.jsonl` (fsynced), logs and artifacts.
 /// Holds the run's owner lock while alive, so a crashed run is recognised as `interrupted`.
-public final class DiskRecorder: RunRecorder {
+package final class DiskRecorder: RunRecorder {
     /// The run's folder.
-    public let folder: String
+    package let folder: String
     let slot: Int
     let index: RunIndex
     private let owner: FileLock
     private let events: EventLog
     private let lastSummary = Mutex<RunSummary?>(nil)
-    public let artifacts: any ArtifactSink
+    package let artifacts: any ArtifactSink
 
     init(folder: String, slot: Int, index: RunIndex, owner: FileLock) throws {
         self.folder = folder
@@ -27,9 +27,9 @@ public final class DiskRecorder: RunRecorder {
         self.artifacts = ArtifactFolder(path: "\(folder)/artifacts")
     }
 
-    public func append(_ event: RunEvent) throws { try events.append(event) }
+    package func append(_ event: RunEvent) throws { try events.append(event) }
 
-    public func write(_ record: RunRecord) throws {
+    package func write(_ record: RunRecord) throws {
         try Posix.writeAtomically(try RunRecordCoding.encoder.encode(record), to: "\(folder)/run.json")
         let summary = RunSummary(record)
         let changed = lastSummary.withLock { last -> Bool in
@@ -39,7 +39,7 @@ public final class DiskRecorder: RunRecorder {
         if changed { try index.write(summary, slot: slot) }
     }
 
-    public func log(stage: String) -> any LogSink {
+    package func log(stage: String) -> any LogSink {
         AppendFile(path: "\(folder)/logs/\(LogFiles.fileName(stage))")
     }
 }

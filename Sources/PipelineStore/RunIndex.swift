@@ -6,18 +6,18 @@ import PipelineCore
 #endif
 
 /// One run as listed: the fields `pipeline runs` shows, kept in the index.
-public struct RunSummary: Sendable, Codable, Hashable {
-    public var id: String
-    public var pipeline: String
-    public var number: Int
-    public var status: RunStatus
-    public var trigger: String
-    public var sha: String
-    public var branch: String?
-    public var startedAt: Date
-    public var endedAt: Date?
-    public var durationMs: Int64?
-    public var dryRun: Bool?
+package struct RunSummary: Sendable, Codable, Hashable {
+    package var id: String
+    package var pipeline: String
+    package var number: Int
+    package var status: RunStatus
+    package var trigger: String
+    package var sha: String
+    package var branch: String?
+    package var startedAt: Date
+    package var endedAt: Date?
+    package var durationMs: Int64?
+    package var dryRun: Bool?
 
     enum CodingKeys: String, CodingKey {
         case id, pipeline, number, status, trigger, sha, branch
@@ -28,7 +28,7 @@ public struct RunSummary: Sendable, Codable, Hashable {
     }
 
     /// The summary of a run record.
-    public init(_ record: RunRecord) {
+    package init(_ record: RunRecord) {
         id = record.id
         pipeline = record.pipeline
         number = record.number
@@ -45,13 +45,13 @@ public struct RunSummary: Sendable, Codable, Hashable {
 
 /// The run index: one fixed-size slot per run in start order, so the newest runs are read from the
 /// end of the file without scanning every run folder. A slot is rewritten in place when its run ends.
-public struct RunIndex: Sendable {
+package struct RunIndex: Sendable {
     static let slotSize = 512
     /// The index file.
-    public let path: String
+    package let path: String
 
     /// The index of a store.
-    public init(store: RunStore) { path = "\(store.root)/index/runs.idx" }
+    package init(store: RunStore) { path = "\(store.root)/index/runs.idx" }
 
     init(path: String) { self.path = path }
 
@@ -76,7 +76,7 @@ public struct RunIndex: Sendable {
     }
 
     /// Writes (or rewrites) a run's slot.
-    public func write(_ summary: RunSummary, slot: Int) throws {
+    package func write(_ summary: RunSummary, slot: Int) throws {
         var data = try Self.encoder.encode(summary)
         guard data.count < Self.slotSize else {
             throw PipelineError(.io, "index entry for \(summary.id) is too large")

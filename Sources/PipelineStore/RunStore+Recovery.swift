@@ -3,15 +3,15 @@ import PipelineCore
 
 /// A commit whose run rolled back after a failure: `watch` does not deploy it again on its own, and
 /// `pipeline run` needs `--force`.
-public struct QuarantineMark: Sendable, Codable, Hashable {
-    public var pipeline: String
-    public var sha: String
+package struct QuarantineMark: Sendable, Codable, Hashable {
+    package var pipeline: String
+    package var sha: String
     /// The run that rolled it back.
-    public var runID: String
-    public var reason: String
-    public var at: Date
+    package var runID: String
+    package var reason: String
+    package var at: Date
 
-    public init(pipeline: String, sha: String, runID: String, reason: String, at: Date) {
+    package init(pipeline: String, sha: String, runID: String, reason: String, at: Date) {
         self.pipeline = pipeline
         self.sha = sha
         self.runID = runID
@@ -34,12 +34,12 @@ extension RunStore {
     }
 
     /// Keeps the pipeline file a run was started from, so that another process can recover the run.
-    public func savePipelineSource(_ text: String, runID: String) throws {
+    package func savePipelineSource(_ text: String, runID: String) throws {
         try Posix.writeAtomically(Data(text.utf8), to: "\(try folder(of: runID))/pipeline.yml")
     }
 
     /// The pipeline file a run was started from.
-    public func pipelineSource(runID: String) throws -> String? {
+    package func pipelineSource(runID: String) throws -> String? {
         guard let data = FileManager.default.contents(atPath: "\(try folder(of: runID))/pipeline.yml") else {
             return nil
         }
@@ -48,7 +48,7 @@ extension RunStore {
 
     /// Opens a run whose process died, to finish it: takes its owner lock (throws `.locked` when its
     /// process is alive) and returns a recorder that writes into the same folder and index slot.
-    public func openForRecovery(runID: String) throws -> (recorder: DiskRecorder, record: RunRecord) {
+    package func openForRecovery(runID: String) throws -> (recorder: DiskRecorder, record: RunRecord) {
         let folder = try folder(of: runID)
         let record = try load(runID: runID)
         guard let owner = try FileLock.tryLock("\(folder)/owner.lock") else {
@@ -68,14 +68,14 @@ extension RunStore {
     }
 
     /// Marks a commit of a pipeline as rolled back.
-    public func quarantine(_ mark: QuarantineMark) throws {
+    package func quarantine(_ mark: QuarantineMark) throws {
         let path = Self.quarantinePath(root, pipeline: mark.pipeline, sha: mark.sha)
         try Posix.makeDirectory((path as NSString).deletingLastPathComponent)
         try Posix.writeAtomically(try RunRecordCoding.encoder.encode(mark), to: path)
     }
 
     /// The mark of a commit, if it is quarantined.
-    public func quarantined(pipeline: String, sha: String) -> QuarantineMark? {
+    package func quarantined(pipeline: String, sha: String) -> QuarantineMark? {
         guard !sha.isEmpty, !pipeline.contains("/"), !sha.contains("/"),
             let data = FileManager.default.contents(atPath: Self.quarantinePath(root, pipeline: pipeline, sha: sha))
         else { return nil }
@@ -83,7 +83,7 @@ extension RunStore {
     }
 
     /// Every quarantined commit of a pipeline (full shas).
-    public func quarantinedCommits(pipeline: String) -> Set<String> {
+    package func quarantinedCommits(pipeline: String) -> Set<String> {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/quarantine/\(pipeline)")) ?? []
         return Set(names.filter { !$0.hasPrefix(".") && !$0.contains(".tmp-") })
     }

@@ -6,14 +6,14 @@ import PipelineCore
 #endif
 
 /// Run records on disk under a state folder: `runs/PIPELINE/N/` per run, an index, and locks.
-public struct RunStore: Sendable {
+package struct RunStore: Sendable {
     /// The state folder.
-    public let root: String
+    package let root: String
 
     var index: RunIndex { RunIndex(path: "\(root)/index/runs.idx") }
 
     /// Opens (and creates, mode 0700) a state folder. Fails with a clear message when it is unusable.
-    public init(root: String) throws {
+    package init(root: String) throws {
         self.root = (root as NSString).standardizingPath
         for folder in [self.root, "\(self.root)/runs", "\(self.root)/index", "\(self.root)/locks"] {
             do { try Posix.makeDirectory(folder) } catch let error as PipelineError {
@@ -33,7 +33,7 @@ public struct RunStore: Sendable {
     }
 
     /// `user@host` of this process, as run records name who started or recovered a run.
-    public static var identity: String {
+    package static var identity: String {
         let user =
             ProcessInfo.processInfo.environment["USER"] ?? getpwuid(getuid()).map {
                 String(cString: $0.pointee.pw_name)
@@ -42,7 +42,7 @@ public struct RunStore: Sendable {
     }
 
     /// The state folder from `--state-dir`, else `PIPELINE_STATE_DIR`, else `.pipeline` in the current folder.
-    public static func defaultRoot(flag: String?, environment: [String: String]) -> String {
+    package static func defaultRoot(flag: String?, environment: [String: String]) -> String {
         if let flag, !flag.isEmpty { return flag }
         if let env = environment["PIPELINE_STATE_DIR"], !env.isEmpty { return env }
         return FileManager.default.currentDirectoryPath + "/.pipeline"
@@ -51,7 +51,7 @@ public struct RunStore: Sendable {
     func runFolder(pipeline: String, number: Int) -> String { "\(root)/runs/\(pipeline)/\(number)" }
 
     /// Parses `PIPELINE-N`.
-    public static func parse(runID: String) -> (pipeline: String, number: Int)? {
+    package static func parse(runID: String) -> (pipeline: String, number: Int)? {
         guard let dash = runID.lastIndex(of: "-"), let n = Int(runID[runID.index(after: dash)...]), n > 0 else {
             return nil
         }
@@ -62,7 +62,7 @@ public struct RunStore: Sendable {
 
     /// Starts a new run: assigns `PIPELINE-N` (never reused, safe across processes), creates its folder,
     /// holds its owner lock, and writes `run.json` and the index entry.
-    public func createRun(
+    package func createRun(
         pipeline: Pipeline, trigger: String, commit: CommitInfo, repository: String?, dryRun: Bool,
         status: RunStatus = .running
     ) throws -> (recorder: DiskRecorder, record: RunRecord) {
@@ -95,7 +95,7 @@ public struct RunStore: Sendable {
     }
 
     /// Loads one run's record; a run left `running` by a dead process is reported (and repaired) as `interrupted`.
-    public func load(runID: String) throws -> RunRecord {
+    package func load(runID: String) throws -> RunRecord {
         guard let (pipeline, number) = Self.parse(runID: runID) else {
             throw PipelineError(.invalidInput, "'\(runID)' is not a run id (expected PIPELINE-N, e.g. web-12)")
         }
@@ -148,7 +148,7 @@ public struct RunStore: Sendable {
     }
 
     /// Lists runs newest first, with optional filters; reads only as much of the index as needed.
-    public func list(
+    package func list(
         pipeline: String? = nil, status: RunStatus? = nil, limit: Int = 20, includeDryRuns: Bool = true
     ) throws -> [RunSummary] {
         var out: [RunSummary] = []
@@ -168,7 +168,7 @@ public struct RunStore: Sendable {
     }
 
     /// The events of a run; a truncated last line (a crash mid-write) is skipped.
-    public func events(runID: String) throws -> [RunEvent] {
+    package func events(runID: String) throws -> [RunEvent] {
         guard let (pipeline, number) = Self.parse(runID: runID) else {
             throw PipelineError(.invalidInput, "'\(runID)' is not a run id")
         }
@@ -176,7 +176,7 @@ public struct RunStore: Sendable {
     }
 
     /// The path of a stage's log file.
-    public func logPath(runID: String, stage: String) throws -> String {
+    package func logPath(runID: String, stage: String) throws -> String {
         guard let (pipeline, number) = Self.parse(runID: runID) else {
             throw PipelineError(.invalidInput, "'\(runID)' is not a run id")
         }
@@ -185,9 +185,9 @@ public struct RunStore: Sendable {
 }
 
 /// JSON settings for run records.
-public enum RunRecordCoding {
+package enum RunRecordCoding {
     /// Encodes records with sorted keys and ISO 8601 dates.
-    public static let encoder: JSONEncoder = {
+    package static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = .custom { date, encoder in
@@ -198,7 +198,7 @@ public enum RunRecordCoding {
     }()
 
     /// Decodes what `encoder` wrote.
-    public static let decoder: JSONDecoder = {
+    package static let decoder: JSONDecoder = {
         let d = JSONDecoder()
         d.dateDecodingStrategy = .custom { decoder in
             let c = try decoder.singleValueContainer()
@@ -210,7 +210,7 @@ public enum RunRecordCoding {
     }()
 
     /// A short explanation of a decoding error.
-    public static func describe(_ error: any Error) -> String {
+    package static func describe(_ error: any Error) -> String {
         switch error {
         case DecodingError.dataCorrupted(let c): return c.debugDescription
         case DecodingError.keyNotFound(let key, _): return "missing field '\(key.stringValue)'"

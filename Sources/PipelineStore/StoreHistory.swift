@@ -2,11 +2,11 @@ import Foundation
 import PipelineCore
 
 /// Earlier runs read from the store, for stages such as rollback.
-public struct StoreHistory: RunHistory {
+package struct StoreHistory: RunHistory {
     let store: RunStore
-    public init(store: RunStore) { self.store = store }
+    package init(store: RunStore) { self.store = store }
 
-    public func lastSucceededOutputs(pipeline: String) throws -> [String: StageOutputs]? {
+    package func lastSucceededOutputs(pipeline: String) throws -> [String: StageOutputs]? {
         guard
             let summary = try store.list(
                 pipeline: pipeline, status: .succeeded, limit: 1, includeDryRuns: false

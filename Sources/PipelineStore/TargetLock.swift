@@ -7,10 +7,10 @@ import PipelineCore
 /// Beside it, `locks/<target>.run` names the run that is changing the target. It is written before the
 /// run's first stage and removed when the run ends, so a marker found by the next holder of the lock
 /// names a run whose process died: that run must be recovered before anything else touches the target.
-public final class TargetLock: Sendable {
+package final class TargetLock: Sendable {
     private let lock: FileLock
     /// The lock's key.
-    public let key: String
+    package let key: String
     private let markerPath: String
 
     private init(lock: FileLock, key: String, markerPath: String) {
@@ -27,7 +27,7 @@ public final class TargetLock: Sendable {
     static func marker(_ store: RunStore, key: String) -> String { "\(store.root)/locks/\(safe(key)).run" }
 
     /// Takes the lock without waiting; nil when another process holds it.
-    public static func tryAcquire(_ store: RunStore, key: String, holder: String) throws -> TargetLock? {
+    package static func tryAcquire(_ store: RunStore, key: String, holder: String) throws -> TargetLock? {
         let path = path(store, key: key)
         guard let lock = try FileLock.tryLock(path) else { return nil }
         try? Posix.pwriteAll(lock.fd, Data(holder.utf8), at: 0, path: path)
@@ -37,7 +37,7 @@ public final class TargetLock: Sendable {
 
     /// Takes the target lock. Without `wait`, throws `.locked` naming the holder when it is taken;
     /// with `wait`, calls `onWait` once and polls until the lock is free (honouring cancellation).
-    public static func acquire(
+    package static func acquire(
         _ store: RunStore, key: String, holder: String, wait: Bool, onWait: @Sendable (String) -> Void
     ) async throws -> TargetLock {
         let path = path(store, key: key)
@@ -57,25 +57,25 @@ public final class TargetLock: Sendable {
     }
 
     /// The run that was changing the target when its process died, if any (read while holding the lock).
-    public var abandonedRun: String? {
+    package var abandonedRun: String? {
         guard let text = try? String(contentsOfFile: markerPath, encoding: .utf8) else { return nil }
         let id = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return id.isEmpty ? nil : id
     }
 
     /// Records that `runID` is changing the target (before its first stage).
-    public func markActive(_ runID: String) throws {
+    package func markActive(_ runID: String) throws {
         try Posix.writeAtomically(Data("\(runID)\n".utf8), to: markerPath)
     }
 
     /// Clears the marker once the run (or its recovery) has ended.
-    public func clearActive() {
+    package func clearActive() {
         unlink(markerPath)
         Posix.syncDirectory((markerPath as NSString).deletingLastPathComponent)
     }
 
     /// The targets with a marker: (lock key as written in the file name, run id).
-    public static func markers(_ store: RunStore) -> [(key: String, runID: String)] {
+    package static func markers(_ store: RunStore) -> [(key: String, runID: String)] {
         let folder = "\(store.root)/locks"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasSuffix(".run") }.sorted().compactMap { name in

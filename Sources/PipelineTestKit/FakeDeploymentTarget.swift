@@ -35,6 +35,7 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
         var records: [String: AliasTarget] = [:]
         var changes: [String: Int] = [:]
         var changeLooks = 0
+        var brownouts: [String: Int] = [:]
         var next = 1
         var calls: [String] = []
     }
@@ -75,6 +76,26 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
     /// Scripts the next deployments of a service (until scripted again).
     public func script(_ service: String, _ rollout: Rollout) {
         state.withLock { $0.rollouts[service] = rollout }
+    }
+
+    /// The next `times` reads of a kind (`service`, `latestTaskDefinition`) fail with a transient error,
+    /// as a throttled or briefly unavailable platform answers.
+    public func brownout(_ call: String, times: Int) { state.withLock { $0.brownouts[call] = times } }
+
+    /// The error a brownout answers.
+    public struct Unavailable: TransientFailure, CustomStringConvertible {
+        /// Always transient.
+        public var isTransient: Bool { true }
+        /// What failed.
+        public var description: String
+    }
+
+    private func failIfBrownout(_ call: String) throws {
+        try state.withLock { s in
+            guard let left = s.brownouts[call], left > 0 else { return }
+            s.brownouts[call] = left - 1
+            throw Unavailable(description: "\(call): 503 ServiceUnavailable (fake brownout)")
+        }
     }
 
     /// Makes every Route 53 change PENDING for that many looks before INSYNC.
@@ -156,7 +177,8 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
 
     /// The latest revision of a family.
     public func latestTaskDefinition(family: String) async throws -> TaskDefinitionRecord? {
-        state.withLock { $0.taskDefinitions.last { $0.family == family } }
+        try failIfBrownout("latestTaskDefinition")
+        return state.withLock { $0.taskDefinitions.last { $0.family == family } }
     }
     /// A revision by ARN or `family:revision`.
     public func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord? {
@@ -174,7 +196,8 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
 
     /// A service; each look moves a deployment scripted `completesAfter` one step on.
     public func service(_ name: String) async throws -> ServiceState? {
-        state.withLock { s in
+        try failIfBrownout("service")
+        return state.withLock { s in
             guard var service = s.services[name] else { return nil }
             if let left = service.looksLeft {
                 if left <= 0 {

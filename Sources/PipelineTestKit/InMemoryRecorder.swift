@@ -14,16 +14,21 @@ public final class InMemoryRecorder: RunRecorder {
     private let state = Mutex(State())
     private let artifactStore = InMemoryArtifacts()
 
+    /// An empty recorder.
     public init() {}
 
+    /// Keeps the event.
     public func append(_ event: RunEvent) throws { state.withLock { $0.events.append(event) } }
+    /// Keeps the newest record.
     public func write(_ record: RunRecord) throws {
         state.withLock {
             $0.lastRecord = record
             $0.writeCount += 1
         }
     }
+    /// A sink keeping a stage's log lines in memory.
     public func log(stage: String) -> any LogSink { Sink(recorder: self, stage: stage) }
+    /// The run's artifacts, in memory.
     public var artifacts: any ArtifactSink { artifactStore }
 
     /// Every event recorded so far.
@@ -51,7 +56,10 @@ public final class InMemoryRecorder: RunRecorder {
 /// Artifacts kept in memory.
 public final class InMemoryArtifacts: ArtifactSink {
     private let files = Mutex<[String: Data]>([:])
+    /// No artifacts yet.
     public init() {}
+    /// Keeps a file by name.
     public func save(_ name: String, data: Data) throws { files.withLock { $0[name] = data } }
+    /// A kept file, or nil.
     public func load(_ name: String) throws -> Data? { files.withLock { $0[name] } }
 }

@@ -70,6 +70,23 @@ import Testing
         #expect(result.failure?.contains("timed out after") == true)
     }
 
+    @Test func aBriefBrownoutIsRiddenOut() async throws {
+        let fake = webTarget()
+        fake.brownout("service", times: 3)
+        let result = await harness(fake).run(CanaryDeployStage(), inputs: inputs)
+        #expect(result.failure == nil, "\(result.failure ?? "")")
+        #expect(result.logs.contains { $0.contains("fake brownout") })
+        #expect(try await fake.service("web-canary")?.taskDefinition == "web:2")
+    }
+
+    @Test func aLongOutageFailsTheStage() async {
+        let fake = webTarget()
+        fake.brownout("service", times: 50)
+        let result = await harness(fake).run(CanaryDeployStage(), inputs: inputs)
+        #expect(result.failure?.contains("fake brownout") == true)
+        #expect(fake.calls.isEmpty)
+    }
+
     @Test func aDryRunChangesNothing() async {
         let fake = webTarget()
         let result = await harness(fake).run(CanaryDeployStage(), inputs: inputs, dryRun: true)

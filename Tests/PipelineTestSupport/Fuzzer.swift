@@ -1,10 +1,10 @@
 import Foundation
 
 /// A deterministic random number generator (SplitMix64): the same seed gives the same inputs.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
+    package var state: UInt64
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -15,7 +15,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
 /// Seeded mutations of valid inputs, for fuzzing the parsers: characters YAML, JSON and expressions
 /// give meaning to, removals, copies of nearby runs (nesting), and anchors and aliases.
-public enum Mutator {
+package enum Mutator {
     static let alphabet = Array(":-[]{}\"' \n\t#&*!|>%@`${}.,\\0aZ9")
     static let fragments = [
         "&a ", "*a", "<<: *a", "${{ ", " }}", "${{ env.X || 'y' }}", "\n  - ", ": ", "{", "}", "[", "]", "\"",
@@ -23,7 +23,7 @@ public enum Mutator {
     ]
 
     /// One to six edits of `text`.
-    public static func mutate(_ text: String, _ rng: inout SeededGenerator) -> String {
+    package static func mutate(_ text: String, _ rng: inout SeededGenerator) -> String {
         var chars = Array(text)
         for _ in 0..<Int.random(in: 1...6, using: &rng) {
             guard !chars.isEmpty else {

@@ -1,22 +1,22 @@
 import Foundation
 
 /// Runs real processes in tests: the built `pipeline` binaries, git, scripts.
-public enum ProcessRunner {
+package enum ProcessRunner {
     /// What a finished process left behind.
-    public struct Output: Sendable {
-        public var status: Int32
-        public var stdout: String
-        public var stderr: String
+    package struct Output: Sendable {
+        package var status: Int32
+        package var stdout: String
+        package var stderr: String
     }
 
     /// The folder holding the package's built products (next to the running test binary).
-    public static var productsFolder: URL {
+    package static var productsFolder: URL {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
     /// Runs a command to its end.
     @discardableResult
-    public static func run(
+    package static func run(
         _ executable: String, _ arguments: [String], cwd: String? = nil, environment: [String: String]? = nil,
         stdin: String? = nil
     ) throws -> Output {
@@ -25,7 +25,7 @@ public enum ProcessRunner {
     }
 
     /// Starts a command and returns a handle to signal and wait for it.
-    public static func start(
+    package static func start(
         _ executable: String, _ arguments: [String], cwd: String? = nil, environment: [String: String]? = nil,
         stdin: String? = nil
     ) throws -> Running {
@@ -47,9 +47,9 @@ public enum ProcessRunner {
     }
 
     /// A process that was started.
-    public final class Running: @unchecked Sendable {
+    package final class Running: @unchecked Sendable {
         // @unchecked: Process and Pipe are used from one test at a time.
-        public let process: Process
+        package let process: Process
         private let collector: Collector
 
         init(process: Process, out: Pipe, err: Pipe) {
@@ -58,17 +58,17 @@ public enum ProcessRunner {
         }
 
         /// Sends a signal.
-        public func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
+        package func signal(_ signo: Int32) { kill(process.processIdentifier, signo) }
 
         /// Waits for the end and returns what it printed.
-        public func wait() -> Output {
+        package func wait() -> Output {
             let (stdout, stderr) = collector.finish()
             process.waitUntilExit()
             return Output(status: process.terminationStatus, stdout: stdout, stderr: stderr)
         }
 
         /// What it has printed to stdout so far.
-        public var stdoutSoFar: String { collector.stdoutSoFar }
+        package var stdoutSoFar: String { collector.stdoutSoFar }
     }
 
     final class Collector: @unchecked Sendable {
@@ -111,12 +111,12 @@ public enum ProcessRunner {
 }
 
 /// Makes real git repositories for tests, with the git command line.
-public struct GitFixture: Sendable {
+package struct GitFixture: Sendable {
     /// The work tree.
-    public let path: String
+    package let path: String
 
     /// Creates an empty repository on branch `main` in a new temporary folder.
-    public init() throws {
+    package init() throws {
         path = NSTemporaryDirectory() + "pipeline-repo-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try git("init", "-q", "-b", "main")
@@ -127,7 +127,7 @@ public struct GitFixture: Sendable {
 
     /// Runs git in the repository; throws when it fails.
     @discardableResult
-    public func git(_ arguments: String...) throws -> String {
+    package func git(_ arguments: String...) throws -> String {
         let output = try ProcessRunner.run("git", arguments, cwd: path)
         guard output.status == 0 else {
             throw NSError(domain: "git", code: Int(output.status), userInfo: [NSLocalizedDescriptionKey: output.stderr])
@@ -136,7 +136,7 @@ public struct GitFixture: Sendable {
     }
 
     /// Writes a file in the work tree (creating folders).
-    public func write(_ relativePath: String, _ contents: String, executable: Bool = false) throws {
+    package func write(_ relativePath: String, _ contents: String, executable: Bool = false) throws {
         let url = URL(fileURLWithPath: path).appendingPathComponent(relativePath)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try contents.write(to: url, atomically: true, encoding: .utf8)
@@ -145,7 +145,7 @@ public struct GitFixture: Sendable {
 
     /// Stages everything and commits; returns the new sha.
     @discardableResult
-    public func commit(_ message: String) throws -> String {
+    package func commit(_ message: String) throws -> String {
         try git("add", "-A")
         try git("commit", "-q", "--allow-empty", "-m", message)
         return try git("rev-parse", "HEAD")

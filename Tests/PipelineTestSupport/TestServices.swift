@@ -2,22 +2,22 @@ import Foundation
 import Synchronization
 
 /// The repository's root folder, found from this source file (for `Tests/Support` scripts).
-public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+package let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
 
 /// A helper process from `Tests/Support` that prints one JSON line when ready and dies with the test process.
-public final class SupportServer: @unchecked Sendable {
+package final class SupportServer: @unchecked Sendable {
     // @unchecked: immutable after start; Process is only terminated in deinit.
-    public let process: Process
+    package let process: Process
     /// Our end of the helper's stdin: when this process dies it closes, and the helper exits.
     private let lifeline: Pipe
     /// The JSON line it printed.
-    public let info: [String: Any]
+    package let info: [String: Any]
     /// `http://127.0.0.1:PORT`.
-    public let endpoint: String
+    package let endpoint: String
 
     /// Starts `Tests/Support/<script>` with arguments and waits for its ready line.
-    public init(script: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    package init(script: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Python.executable())
         process.arguments = [repositoryRoot.appendingPathComponent("Tests/Support/\(script)").path] + arguments
@@ -62,10 +62,10 @@ public final class SupportServer: @unchecked Sendable {
 }
 
 /// The real python3 binary (not a version-manager shim, which would stand between us and the helper's pid).
-public enum Python {
+package enum Python {
     private static let cached = Mutex<String?>(nil)
 
-    public static func executable() throws -> String {
+    package static func executable() throws -> String {
         if let path = cached.withLock({ $0 }) { return path }
         let out = try ProcessRunner.run("python3", ["-c", "import sys; print(sys.executable)"])
         let path = out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -78,12 +78,12 @@ public enum Python {
 }
 
 /// moto's server with the ECS deployment patch, shared by the tests of one process.
-public enum Moto {
+package enum Moto {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var server: SupportServer?
 
     /// The shared server (started on first use). Tests use unique resource names.
-    public static func shared() throws -> SupportServer {
+    package static func shared() throws -> SupportServer {
         lock.lock()
         defer { lock.unlock() }
         if let server { return server }
@@ -93,12 +93,12 @@ public enum Moto {
     }
 
     /// Runs `Tests/Support/aws_fixture.py` against an endpoint and returns its JSON output.
-    public static func fixture(_ endpoint: String, _ arguments: String...) throws -> [String: Any] {
+    package static func fixture(_ endpoint: String, _ arguments: String...) throws -> [String: Any] {
         try fixture(endpoint, arguments: arguments)
     }
 
     /// `fixture(_:_:)` with the arguments as an array.
-    public static func fixture(_ endpoint: String, arguments: [String]) throws -> [String: Any] {
+    package static func fixture(_ endpoint: String, arguments: [String]) throws -> [String: Any] {
         let out = try ProcessRunner.run(
             "python3",
             [repositoryRoot.appendingPathComponent("Tests/Support/aws_fixture.py").path, endpoint] + arguments,

@@ -9,18 +9,18 @@ import Synchronization
 /// A small AWS client: signs every request with SigV4, retries as the SDKs' standard mode does,
 /// and shares one connection pool. Service calls live in `ECS`, `CloudWatch`, `ELBv2`, `Route53`,
 /// `ServiceDiscovery`.
-public final class AWSClient: Sendable {
+package final class AWSClient: Sendable {
     /// Region and endpoints.
-    public let configuration: AWSConfiguration
+    package let configuration: AWSConfiguration
     /// Retry and timeout settings.
-    public let retry: RetryPolicy
+    package let retry: RetryPolicy
     let credentials: any CredentialProvider
     let http: HTTPClient
     let quota = RetryQuota()
     let logger: Logger
     private let counters = Mutex<(calls: Int, attempts: Int)>((0, 0))
 
-    public init(
+    package init(
         configuration: AWSConfiguration, credentials: any CredentialProvider, retry: RetryPolicy = RetryPolicy(),
         http: HTTPClient = AWSClient.sharedHTTP, logger: Logger = Logger(label: "pipeline.aws")
     ) {
@@ -35,7 +35,7 @@ public final class AWSClient: Sendable {
     /// (`connectTimeout`, much shorter than an attempt's), and a refused or failed connection fails the
     /// attempt at once instead of being retried by the pool until the attempt's deadline; the retry
     /// policy decides what happens next.
-    public static let sharedHTTP: HTTPClient = {
+    package static let sharedHTTP: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.timeout.connect = .seconds(Int64(connectTimeout.components.seconds))
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -43,10 +43,10 @@ public final class AWSClient: Sendable {
     }()
 
     /// How long opening a connection to an AWS endpoint may take.
-    public static let connectTimeout: Duration = .seconds(5)
+    package static let connectTimeout: Duration = .seconds(5)
 
     /// A client with the default credential chain and retry policy for an environment.
-    public static func standard(region: String, endpointOverride: String? = nil, environment: [String: String])
+    package static func standard(region: String, endpointOverride: String? = nil, environment: [String: String])
         -> AWSClient
     {
         AWSClient(
@@ -57,7 +57,7 @@ public final class AWSClient: Sendable {
     }
 
     /// Finds credentials now, so a run without any stops before it starts; throws `PipelineError(.invalidInput)`.
-    public func checkCredentials() async throws {
+    package func checkCredentials() async throws {
         do {
             guard try await credentials.credentials() != nil else {
                 throw PipelineError(.invalidInput, "no AWS credentials found")
@@ -70,7 +70,7 @@ public final class AWSClient: Sendable {
     }
 
     /// Calls and HTTP attempts made so far (for benchmarks and the dry-run report).
-    public var callCount: (calls: Int, attempts: Int) { counters.withLock { $0 } }
+    package var callCount: (calls: Int, attempts: Int) { counters.withLock { $0 } }
 
     /// One request before signing.
     struct Request: Sendable {

@@ -1,50 +1,50 @@
 import Foundation
 
 /// One AWS service as the client calls it.
-public struct AWSService: Sendable, Hashable {
+package struct AWSService: Sendable, Hashable {
     /// Name for messages (`ECS`, `CloudWatch`, ...).
-    public var name: String
+    package var name: String
     /// The SigV4 signing name (`ecs`, `monitoring`, `elasticloadbalancing`, `route53`, `servicediscovery`).
-    public var signingName: String
+    package var signingName: String
     /// The endpoint prefix (`ecs` → `ecs.us-east-1.amazonaws.com`).
-    public var endpointPrefix: String
+    package var endpointPrefix: String
     /// The suffix of the per-service endpoint variable: `AWS_ENDPOINT_URL_<suffix>`.
-    public var environmentSuffix: String
+    package var environmentSuffix: String
     /// A global service signs in us-east-1 and has one endpoint (Route 53).
-    public var globalEndpoint: String?
+    package var globalEndpoint: String?
 
-    public static let ecs = AWSService(
+    package static let ecs = AWSService(
         name: "ECS", signingName: "ecs", endpointPrefix: "ecs", environmentSuffix: "ECS")
-    public static let cloudWatch = AWSService(
+    package static let cloudWatch = AWSService(
         name: "CloudWatch", signingName: "monitoring", endpointPrefix: "monitoring", environmentSuffix: "CLOUDWATCH")
-    public static let elbv2 = AWSService(
+    package static let elbv2 = AWSService(
         name: "ELBv2", signingName: "elasticloadbalancing", endpointPrefix: "elasticloadbalancing",
         environmentSuffix: "ELASTIC_LOAD_BALANCING_V2")
-    public static let route53 = AWSService(
+    package static let route53 = AWSService(
         name: "Route53", signingName: "route53", endpointPrefix: "route53", environmentSuffix: "ROUTE_53",
         globalEndpoint: "https://route53.amazonaws.com")
-    public static let serviceDiscovery = AWSService(
+    package static let serviceDiscovery = AWSService(
         name: "ServiceDiscovery", signingName: "servicediscovery", endpointPrefix: "servicediscovery",
         environmentSuffix: "SERVICEDISCOVERY")
 }
 
 /// Region and endpoints, resolved as the SDKs do.
-public struct AWSConfiguration: Sendable {
+package struct AWSConfiguration: Sendable {
     /// The region requests are signed for.
-    public var region: String
+    package var region: String
     /// `target.endpoint_url` of a pipeline: replaces every service's endpoint.
-    public var endpointOverride: String?
+    package var endpointOverride: String?
     /// The environment (for `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`).
-    public var environment: [String: String]
+    package var environment: [String: String]
 
-    public init(region: String, endpointOverride: String? = nil, environment: [String: String]) {
+    package init(region: String, endpointOverride: String? = nil, environment: [String: String]) {
         self.region = region
         self.endpointOverride = endpointOverride
         self.environment = environment
     }
 
     /// Region from the pipeline, `AWS_REGION`, `AWS_DEFAULT_REGION`, then the profile; nil when none is set.
-    public static func resolveRegion(pipelineRegion: String?, environment: [String: String]) -> String? {
+    package static func resolveRegion(pipelineRegion: String?, environment: [String: String]) -> String? {
         for candidate in [pipelineRegion, environment["AWS_REGION"], environment["AWS_DEFAULT_REGION"]] {
             if let candidate, !candidate.isEmpty { return candidate }
         }
@@ -53,7 +53,7 @@ public struct AWSConfiguration: Sendable {
 
     /// The base URL for a service: the pipeline's override, `AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`,
     /// then the real AWS endpoint.
-    public func endpoint(for service: AWSService) -> String {
+    package func endpoint(for service: AWSService) -> String {
         let candidates = [
             endpointOverride, environment["AWS_ENDPOINT_URL_\(service.environmentSuffix)"],
             environment["AWS_ENDPOINT_URL"],
@@ -70,7 +70,7 @@ public struct AWSConfiguration: Sendable {
     }
 
     /// The region a service's requests are signed for (global services sign in us-east-1).
-    public func signingRegion(for service: AWSService) -> String {
+    package func signingRegion(for service: AWSService) -> String {
         service.globalEndpoint != nil ? (region.hasPrefix("cn-") ? "cn-northwest-1" : "us-east-1") : region
     }
 }

@@ -2,19 +2,19 @@ import PipelineCore
 
 /// A failed AWS call: service, operation, HTTP status, AWS error code, message and request id.
 /// It never holds credentials or signatures.
-public struct AWSError: Error, Sendable, CustomStringConvertible {
-    public var service: String
-    public var operation: String
+package struct AWSError: Error, Sendable, CustomStringConvertible {
+    package var service: String
+    package var operation: String
     /// 0 when no HTTP response arrived.
-    public var status: Int
+    package var status: Int
     /// AWS's error code (`ClusterNotFoundException`, `Throttling`, ...), or a transport kind.
-    public var code: String
-    public var message: String
-    public var requestID: String?
+    package var code: String
+    package var message: String
+    package var requestID: String?
     /// How many attempts were made.
-    public var attempts: Int
+    package var attempts: Int
 
-    public init(
+    package init(
         service: String, operation: String, status: Int, code: String, message: String, requestID: String? = nil,
         attempts: Int = 1
     ) {
@@ -28,7 +28,7 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     }
 
     /// One readable line.
-    public var description: String {
+    package var description: String {
         var text = "\(service) \(operation) failed"
         text += status > 0 ? " (HTTP \(status) \(code))" : " (\(code))"
         if !message.isEmpty { text += ": \(message)" }
@@ -40,14 +40,14 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
 
 extension AWSError: TransientFailure {
     /// Throttling, a server error, or a transport failure: the same call may succeed later.
-    public var isTransient: Bool {
+    package var isTransient: Bool {
         status == 0 || status >= 500 || status == 429 || RetryPolicy.throttlingCodes.contains(code)
             || RetryPolicy.transientCodes.contains(code)
     }
 
     /// The request may have been applied although no success came back: it reached the server and
     /// the answer was lost (a timeout, a dropped connection) or was a server error.
-    public var mayHaveBeenApplied: Bool {
+    package var mayHaveBeenApplied: Bool {
         if status == 0 {
             return ["Timeout", "ConnectionClosed", "ConnectionReset", "TransportError", "HTTPClientError"].contains(
                 code)

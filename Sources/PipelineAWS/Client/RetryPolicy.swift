@@ -2,20 +2,20 @@ import Foundation
 
 /// The SDKs' "standard" retry mode: throttling, transient errors and 5xx are retried with exponential
 /// backoff and full jitter, up to `maxAttempts`, while a shared retry quota lasts.
-public struct RetryPolicy: Sendable {
+package struct RetryPolicy: Sendable {
     /// Attempts per call, including the first (`AWS_MAX_ATTEMPTS`, default 5: a deployment makes many
     /// calls, and one exhausted call fails the stage; a refused connection is never retried).
-    public var maxAttempts: Int
+    package var maxAttempts: Int
     /// The backoff base: attempt n waits random(0, base × 2^(n-1)), capped at `maxBackoff`.
-    public var baseDelay: Duration
+    package var baseDelay: Duration
     /// The longest wait between attempts.
-    public var maxBackoff: Duration
+    package var maxBackoff: Duration
     /// How long one attempt may take.
-    public var attemptTimeout: Duration
+    package var attemptTimeout: Duration
     /// How long a call may take over all its attempts.
-    public var callTimeout: Duration
+    package var callTimeout: Duration
 
-    public init(
+    package init(
         maxAttempts: Int = 5, baseDelay: Duration = .seconds(1), maxBackoff: Duration = .seconds(20),
         attemptTimeout: Duration = .seconds(30), callTimeout: Duration = .seconds(120)
     ) {
@@ -27,7 +27,7 @@ public struct RetryPolicy: Sendable {
     }
 
     /// The standard policy with `AWS_MAX_ATTEMPTS` honoured.
-    public static func standard(environment: [String: String]) -> RetryPolicy {
+    package static func standard(environment: [String: String]) -> RetryPolicy {
         var policy = RetryPolicy()
         if let n = environment["AWS_MAX_ATTEMPTS"].flatMap(Int.init), n >= 1 { policy.maxAttempts = n }
         return policy

@@ -3,20 +3,20 @@ import Foundation
 
 /// The SDKs' default chain: environment, shared files (keys or `credential_process`), ECS container,
 /// EC2 instance metadata. Credentials are cached and refreshed five minutes before they expire.
-public actor CredentialChain: CredentialProvider {
+package actor CredentialChain: CredentialProvider {
     private let providers: [any CredentialProvider]
     private var cached: AWSCredentials?
     private var refreshing: Task<AWSCredentials, any Error>?
     /// Refresh this long before expiry.
-    public let refreshMargin: TimeInterval
+    package let refreshMargin: TimeInterval
 
-    public init(providers: [any CredentialProvider], refreshMargin: TimeInterval = 300) {
+    package init(providers: [any CredentialProvider], refreshMargin: TimeInterval = 300) {
         self.providers = providers
         self.refreshMargin = refreshMargin
     }
 
     /// The default chain for an environment.
-    public static func standard(environment: [String: String], http: HTTPClient) -> CredentialChain {
+    package static func standard(environment: [String: String], http: HTTPClient) -> CredentialChain {
         let shared = SharedConfig(environment: environment)
         let explicitProfile = environment["AWS_PROFILE"].map { !$0.isEmpty } ?? false
         return CredentialChain(providers: [
@@ -27,9 +27,9 @@ public actor CredentialChain: CredentialProvider {
         ])
     }
 
-    public nonisolated var name: String { "default chain" }
+    package nonisolated var name: String { "default chain" }
 
-    public func credentials() async throws -> AWSCredentials? {
+    package func credentials() async throws -> AWSCredentials? {
         if let cached, !cached.expires(within: refreshMargin) { return cached }
         if let refreshing { return try await refreshing.value }
         let providers = self.providers

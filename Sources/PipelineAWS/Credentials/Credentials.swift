@@ -1,16 +1,16 @@
 import Foundation
 
 /// AWS credentials. Their description never shows the secret or the token.
-public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
-    public var accessKeyID: String
-    public var secretAccessKey: String
-    public var sessionToken: String?
+package struct AWSCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    package var accessKeyID: String
+    package var secretAccessKey: String
+    package var sessionToken: String?
     /// When temporary credentials expire.
-    public var expiration: Date?
+    package var expiration: Date?
     /// Where they came from (`environment`, `profile default`, `container`, `imds`, ...).
-    public var source: String
+    package var source: String
 
-    public init(
+    package init(
         accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, expiration: Date? = nil,
         source: String
     ) {
@@ -21,22 +21,22 @@ public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible, Custo
         self.source = source
     }
 
-    public var description: String {
+    package var description: String {
         let prefix = accessKeyID.prefix(4)
         return "AWSCredentials(\(prefix)…, from \(source)\(expiration.map { ", expires \($0)" } ?? ""))"
     }
 
-    public var debugDescription: String { description }
+    package var debugDescription: String { description }
 
     /// True when the credentials expire within `margin`.
-    public func expires(within margin: TimeInterval, now: Date = Date()) -> Bool {
+    package func expires(within margin: TimeInterval, now: Date = Date()) -> Bool {
         guard let expiration else { return false }
         return expiration.timeIntervalSince(now) < margin
     }
 }
 
 /// Finds credentials; nil means "not configured here, try the next source".
-public protocol CredentialProvider: Sendable {
+package protocol CredentialProvider: Sendable {
     /// A name for messages.
     var name: String { get }
     /// The credentials, or nil when this source is not configured.
@@ -44,8 +44,8 @@ public protocol CredentialProvider: Sendable {
 }
 
 /// Why credentials could not be found or loaded.
-public struct CredentialError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+package struct CredentialError: Error, Sendable, CustomStringConvertible {
+    package var message: String
+    package init(_ message: String) { self.message = message }
+    package var description: String { message }
 }

@@ -1,10 +1,10 @@
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`.
-public struct EnvironmentCredentials: CredentialProvider {
+package struct EnvironmentCredentials: CredentialProvider {
     let environment: [String: String]
-    public init(environment: [String: String]) { self.environment = environment }
-    public var name: String { "environment" }
+    package init(environment: [String: String]) { self.environment = environment }
+    package var name: String { "environment" }
 
-    public func credentials() async throws -> AWSCredentials? {
+    package func credentials() async throws -> AWSCredentials? {
         guard let id = environment["AWS_ACCESS_KEY_ID"], !id.isEmpty else { return nil }
         guard let secret = environment["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty else {
             throw CredentialError("AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not")

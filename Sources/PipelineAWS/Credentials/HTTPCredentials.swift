@@ -24,16 +24,16 @@ func fetch(_ http: HTTPClient, _ url: String, method: HTTPMethod = .GET, headers
 
 /// ECS container credentials: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`, or `_FULL_URI` with
 /// `AWS_CONTAINER_AUTHORIZATION_TOKEN` (or `_TOKEN_FILE`), so the engine can run as an ECS task.
-public struct ContainerCredentials: CredentialProvider {
+package struct ContainerCredentials: CredentialProvider {
     let environment: [String: String]
     let http: HTTPClient
-    public init(environment: [String: String], http: HTTPClient) {
+    package init(environment: [String: String], http: HTTPClient) {
         self.environment = environment
         self.http = http
     }
-    public var name: String { "container" }
+    package var name: String { "container" }
 
-    public func credentials() async throws -> AWSCredentials? {
+    package func credentials() async throws -> AWSCredentials? {
         let url: String
         if let relative = environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"], !relative.isEmpty {
             url = "http://169.254.170.2\(relative)"
@@ -67,16 +67,16 @@ public struct ContainerCredentials: CredentialProvider {
 
 /// EC2 instance metadata (IMDSv2): a session token, then the instance role's credentials.
 /// `AWS_EC2_METADATA_DISABLED=true` turns it off; `AWS_EC2_METADATA_SERVICE_ENDPOINT` moves it.
-public struct InstanceMetadataCredentials: CredentialProvider {
+package struct InstanceMetadataCredentials: CredentialProvider {
     let environment: [String: String]
     let http: HTTPClient
-    public init(environment: [String: String], http: HTTPClient) {
+    package init(environment: [String: String], http: HTTPClient) {
         self.environment = environment
         self.http = http
     }
-    public var name: String { "instance metadata (IMDSv2)" }
+    package var name: String { "instance metadata (IMDSv2)" }
 
-    public func credentials() async throws -> AWSCredentials? {
+    package func credentials() async throws -> AWSCredentials? {
         if environment["AWS_EC2_METADATA_DISABLED"]?.lowercased() == "true" { return nil }
         var base = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"] ?? "http://169.254.169.254"
         while base.hasSuffix("/") { base.removeLast() }

@@ -1,15 +1,16 @@
 import Foundation
+import PipelineCore
 
 /// `~/.aws/config` and `~/.aws/credentials` (or `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`).
-public struct SharedConfig: Sendable {
+package struct SharedConfig: Sendable {
     /// Sections by profile name; in the config file `[profile x]` is read as `x`.
-    public var config: [String: [String: String]]
-    public var credentials: [String: [String: String]]
+    package var config: [String: [String: String]]
+    package var credentials: [String: [String: String]]
     /// The profile in use: `AWS_PROFILE`, else `default`.
-    public var profile: String
+    package var profile: String
 
     /// Reads the files the environment points at; missing files are empty.
-    public init(environment: [String: String]) {
+    package init(environment: [String: String]) {
         let home = environment["HOME"] ?? NSHomeDirectory()
         let configPath = environment["AWS_CONFIG_FILE"] ?? "\(home)/.aws/config"
         let credentialsPath = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "\(home)/.aws/credentials"
@@ -50,29 +51,29 @@ public struct SharedConfig: Sendable {
     }
 
     /// A setting of the current profile: the credentials file wins for keys, the config file otherwise.
-    public func value(_ key: String) -> String? {
+    package func value(_ key: String) -> String? {
         credentials[profile]?[key] ?? config[profile]?[key]
     }
 
     /// The profile's region.
-    public var region: String? { config[profile]?["region"] }
+    package var region: String? { config[profile]?["region"] }
 
     /// Whether the selected profile exists in either file.
-    public var profileExists: Bool { config[profile] != nil || credentials[profile] != nil }
+    package var profileExists: Bool { config[profile] != nil || credentials[profile] != nil }
 }
 
 /// Static keys or `credential_process` from the shared files.
-public struct ProfileCredentials: CredentialProvider {
+package struct ProfileCredentials: CredentialProvider {
     let shared: SharedConfig
     let explicitProfile: Bool
-    public init(shared: SharedConfig, explicitProfile: Bool) {
+    package init(shared: SharedConfig, explicitProfile: Bool) {
         self.shared = shared
         self.explicitProfile = explicitProfile
     }
 
-    public var name: String { "profile \(shared.profile)" }
+    package var name: String { "profile \(shared.profile)" }
 
-    public func credentials() async throws -> AWSCredentials? {
+    package func credentials() async throws -> AWSCredentials? {
         if !shared.profileExists {
             if explicitProfile {
                 throw CredentialError(
@@ -104,21 +105,39 @@ struct CredentialProcess {
         var Expiration: String?
     }
 
+    /// How long the command may take (the AWS CLI waits without limit; a deployment should not).
+    static let timeout: Duration = .seconds(60)
+
     func run() async throws -> AWSCredentials {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        do { try process.run() } catch { throw CredentialError("credential_process could not start: \(error)") }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        _ = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CredentialError("credential_process of \(source) exited with \(process.terminationStatus)")
+        // The one process runner (own threads for its pipes, process group, SIGTERM then SIGKILL on
+        // cancellation), with a timeout: nothing here blocks the cooperative pool.
+        let command = command
+        let environment = ProcessInfo.processInfo.environment
+        let result = try await withThrowingTaskGroup(of: ChildProcess.Result?.self) { group in
+            group.addTask {
+                try await ChildProcess.run(
+                    path: "/bin/sh", arguments: ["-c", command], environment: environment, stdin: Data(),
+                    stdoutLimit: 1 << 20, stderrLimit: 64 << 10, grace: .seconds(2), onStderrLine: { _ in })
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.timeout)
+                return nil
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
+        guard let result else {
+            throw CredentialError(
+                "credential_process of \(source) did not finish within \(DurationFormat.format(Self.timeout))")
+        }
+        switch result.termination {
+        case .exited(0): break
+        case .exited(let code): throw CredentialError("credential_process of \(source) exited with \(code)")
+        case .signaled(let signal):
+            throw CredentialError("credential_process of \(source) was killed by signal \(signal)")
+        }
+        let data = result.stdout
         guard let output = try? JSONDecoder().decode(Output.self, from: data), output.Version == 1 else {
             throw CredentialError("credential_process of \(source) printed no valid Version 1 JSON")
         }

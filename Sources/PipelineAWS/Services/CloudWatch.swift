@@ -1,46 +1,47 @@
 import Foundation
 
 /// Amazon CloudWatch (awsJson1_0, `GraniteServiceVersion20100801`).
-public struct CloudWatch: Sendable {
+package struct CloudWatch: Sendable {
     let client: AWSClient
-    public init(client: AWSClient) { self.client = client }
+    package init(client: AWSClient) { self.client = client }
 
-    public struct MetricAlarm: Codable, Sendable, Hashable {
-        public var AlarmName: String
-        public var AlarmArn: String?
+    package struct MetricAlarm: Codable, Sendable, Hashable {
+        package var AlarmName: String
+        package var AlarmArn: String?
         /// OK, ALARM or INSUFFICIENT_DATA.
-        public var StateValue: String
-        public var StateReason: String?
-        public var StateUpdatedTimestamp: Date?
-        public var MetricName: String?
-        public var Namespace: String?
+        package var StateValue: String
+        package var StateReason: String?
+        package var StateUpdatedTimestamp: Date?
+        package var MetricName: String?
+        package var Namespace: String?
     }
 
-    public struct Dimension: Codable, Sendable, Hashable {
-        public var Name: String
-        public var Value: String
-        public init(Name: String, Value: String) {
+    package struct Dimension: Codable, Sendable, Hashable {
+        package var Name: String
+        package var Value: String
+        package init(Name: String, Value: String) {
             self.Name = Name
             self.Value = Value
         }
     }
 
-    public struct MetricQuery: Codable, Sendable, Hashable {
-        public struct Metric: Codable, Sendable, Hashable {
-            public var Namespace: String
-            public var MetricName: String
-            public var Dimensions: [Dimension]?
+    package struct MetricQuery: Codable, Sendable, Hashable {
+        package struct Metric: Codable, Sendable, Hashable {
+            package var Namespace: String
+            package var MetricName: String
+            package var Dimensions: [Dimension]?
         }
-        public struct Statistic: Codable, Sendable, Hashable {
-            public var Metric: Metric
-            public var Period: Int
-            public var Stat: String
+        package struct Statistic: Codable, Sendable, Hashable {
+            package var Metric: Metric
+            package var Period: Int
+            package var Stat: String
         }
-        public var Id: String
-        public var MetricStat: Statistic
-        public var ReturnData: Bool = true
+        package var Id: String
+        package var MetricStat: Statistic
+        package var ReturnData: Bool = true
 
-        public init(id: String, namespace: String, metric: String, dimensions: [Dimension], period: Int, stat: String) {
+        package init(id: String, namespace: String, metric: String, dimensions: [Dimension], period: Int, stat: String)
+        {
             Id = id
             MetricStat = Statistic(
                 Metric: Metric(Namespace: namespace, MetricName: metric, Dimensions: dimensions), Period: period,
@@ -48,12 +49,12 @@ public struct CloudWatch: Sendable {
         }
     }
 
-    public struct MetricDataResult: Codable, Sendable, Hashable {
-        public var Id: String
-        public var Label: String?
-        public var Timestamps: [Date]?
-        public var Values: [Double]?
-        public var StatusCode: String?
+    package struct MetricDataResult: Codable, Sendable, Hashable {
+        package var Id: String
+        package var Label: String?
+        package var Timestamps: [Date]?
+        package var Values: [Double]?
+        package var StatusCode: String?
     }
 
     private func call<I: Encodable, O: Decodable>(_ operation: String, _ input: I) async throws -> O {
@@ -62,7 +63,7 @@ public struct CloudWatch: Sendable {
     }
 
     /// Metric alarms by names and/or name prefix, every page.
-    public func describeAlarms(names: [String] = [], prefix: String? = nil) async throws -> [MetricAlarm] {
+    package func describeAlarms(names: [String] = [], prefix: String? = nil) async throws -> [MetricAlarm] {
         struct Input: Encodable {
             var AlarmNames: [String]?
             var AlarmNamePrefix: String?
@@ -81,7 +82,7 @@ public struct CloudWatch: Sendable {
     }
 
     /// Metric data for queries over a time range, every page.
-    public func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricDataResult] {
+    package func getMetricData(_ queries: [MetricQuery], start: Date, end: Date) async throws -> [MetricDataResult] {
         struct Input: Encodable {
             var MetricDataQueries: [MetricQuery]
             var StartTime: Date
@@ -100,17 +101,17 @@ public struct CloudWatch: Sendable {
     }
 
     /// One `StateUpdate` item of an alarm's history.
-    public struct AlarmHistoryItem: Codable, Sendable, Hashable {
-        public var AlarmName: String
-        public var Timestamp: Date
-        public var HistoryItemType: String?
-        public var HistorySummary: String?
+    package struct AlarmHistoryItem: Codable, Sendable, Hashable {
+        package var AlarmName: String
+        package var Timestamp: Date
+        package var HistoryItemType: String?
+        package var HistorySummary: String?
         /// JSON: `{"oldState": {"stateValue": ...}, "newState": {"stateValue": ..., "stateReason": ...}}`.
-        public var HistoryData: String?
+        package var HistoryData: String?
     }
 
     /// State changes of one alarm from `start` on, oldest first, every page.
-    public func describeAlarmHistory(name: String, start: Date) async throws -> [AlarmHistoryItem] {
+    package func describeAlarmHistory(name: String, start: Date) async throws -> [AlarmHistoryItem] {
         struct Input: Encodable {
             var AlarmName: String
             var HistoryItemType = "StateUpdate"

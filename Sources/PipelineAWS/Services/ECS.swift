@@ -2,9 +2,9 @@ import Foundation
 import PipelineCore
 
 /// Amazon ECS (awsJson1_1, `AmazonEC2ContainerServiceV20141113`).
-public struct ECS: Sendable {
+package struct ECS: Sendable {
     let client: AWSClient
-    public init(client: AWSClient) { self.client = client }
+    package init(client: AWSClient) { self.client = client }
 
     private func call<I: Encodable, O: Decodable>(_ operation: String, _ input: I, idempotent: Bool = true) async throws
         -> O
@@ -18,7 +18,7 @@ public struct ECS: Sendable {
 
     /// Registers a task definition document (as RegisterTaskDefinition takes it) with tags.
     /// Not idempotent: the client does not repeat it once it may have reached ECS.
-    public func registerTaskDefinition(_ document: JSONValue, tags: [Tag]) async throws -> TaskDefinition {
+    package func registerTaskDefinition(_ document: JSONValue, tags: [Tag]) async throws -> TaskDefinition {
         guard case .object(var fields) = document else {
             throw AWSError(
                 service: "ECS", operation: "RegisterTaskDefinition", status: 0, code: "InvalidInput",
@@ -33,7 +33,7 @@ public struct ECS: Sendable {
     }
 
     /// A task definition by family (latest ACTIVE revision), `family:revision`, or ARN; nil when it does not exist.
-    public func describeTaskDefinition(_ name: String) async throws -> (TaskDefinition, [Tag])? {
+    package func describeTaskDefinition(_ name: String) async throws -> (TaskDefinition, [Tag])? {
         struct Input: Encodable {
             var taskDefinition: String
             var include = ["TAGS"]
@@ -53,7 +53,7 @@ public struct ECS: Sendable {
     }
 
     /// Task definition ARNs of a family, newest first, every page.
-    public func listTaskDefinitions(familyPrefix: String, status: String = "ACTIVE", limit: Int = 1000) async throws
+    package func listTaskDefinitions(familyPrefix: String, status: String = "ACTIVE", limit: Int = 1000) async throws
         -> [String]
     {
         struct Input: Encodable {
@@ -77,7 +77,7 @@ public struct ECS: Sendable {
     }
 
     /// Services by name or ARN; missing ones are returned as failures.
-    public func describeServices(cluster: String, services: [String]) async throws -> ([Service], [Failure]) {
+    package func describeServices(cluster: String, services: [String]) async throws -> ([Service], [Failure]) {
         struct Input: Encodable {
             var cluster: String
             var services: [String]
@@ -99,25 +99,25 @@ public struct ECS: Sendable {
     }
 
     /// One service, nil when it does not exist or is INACTIVE.
-    public func describeService(cluster: String, service: String) async throws -> Service? {
+    package func describeService(cluster: String, service: String) async throws -> Service? {
         let (services, _) = try await describeServices(cluster: cluster, services: [service])
         return services.first { $0.status != "INACTIVE" }
     }
 
-    public func createService(_ input: CreateServiceInput) async throws -> Service {
+    package func createService(_ input: CreateServiceInput) async throws -> Service {
         struct Output: Decodable { var service: Service }
         let output: Output = try await call("CreateService", input)
         return output.service
     }
 
-    public func updateService(_ input: UpdateServiceInput) async throws -> Service {
+    package func updateService(_ input: UpdateServiceInput) async throws -> Service {
         struct Output: Decodable { var service: Service }
         let output: Output = try await call("UpdateService", input)
         return output.service
     }
 
     /// Task ARNs of a service, every page.
-    public func listTasks(cluster: String, serviceName: String, desiredStatus: String = "RUNNING") async throws
+    package func listTasks(cluster: String, serviceName: String, desiredStatus: String = "RUNNING") async throws
         -> [String]
     {
         struct Input: Encodable {
@@ -138,7 +138,7 @@ public struct ECS: Sendable {
         }
     }
 
-    public func describeTasks(cluster: String, tasks: [String]) async throws -> [Task] {
+    package func describeTasks(cluster: String, tasks: [String]) async throws -> [Task] {
         struct Input: Encodable {
             var cluster: String
             var tasks: [String]
@@ -153,7 +153,7 @@ public struct ECS: Sendable {
         return out
     }
 
-    public func tagResource(arn: String, tags: [Tag]) async throws {
+    package func tagResource(arn: String, tags: [Tag]) async throws {
         struct Input: Encodable {
             var resourceArn: String
             var tags: [Tag]

@@ -1,66 +1,66 @@
 import Foundation
 
 /// Elastic Load Balancing v2 (query protocol, version 2015-12-01).
-public struct ELBv2: Sendable {
+package struct ELBv2: Sendable {
     let client: AWSClient
-    public init(client: AWSClient) { self.client = client }
+    package init(client: AWSClient) { self.client = client }
 
-    public struct LoadBalancer: Sendable, Hashable {
-        public var arn: String
-        public var name: String
-        public var dnsName: String
-        public var canonicalHostedZoneID: String
-        public var type: String?
+    package struct LoadBalancer: Sendable, Hashable {
+        package var arn: String
+        package var name: String
+        package var dnsName: String
+        package var canonicalHostedZoneID: String
+        package var type: String?
     }
 
-    public struct TargetGroup: Sendable, Hashable {
-        public var arn: String
-        public var name: String
-        public var port: Int?
-        public var protocolName: String?
-        public var loadBalancerArns: [String]
+    package struct TargetGroup: Sendable, Hashable {
+        package var arn: String
+        package var name: String
+        package var port: Int?
+        package var protocolName: String?
+        package var loadBalancerArns: [String]
     }
 
-    public struct WeightedTargetGroup: Sendable, Hashable {
-        public var targetGroupArn: String
-        public var weight: Int?
-        public init(targetGroupArn: String, weight: Int?) {
+    package struct WeightedTargetGroup: Sendable, Hashable {
+        package var targetGroupArn: String
+        package var weight: Int?
+        package init(targetGroupArn: String, weight: Int?) {
             self.targetGroupArn = targetGroupArn
             self.weight = weight
         }
     }
 
-    public struct Action: Sendable, Hashable {
-        public var type: String
-        public var targetGroupArn: String?
-        public var forward: [WeightedTargetGroup]
-        public init(type: String = "forward", targetGroupArn: String? = nil, forward: [WeightedTargetGroup] = []) {
+    package struct Action: Sendable, Hashable {
+        package var type: String
+        package var targetGroupArn: String?
+        package var forward: [WeightedTargetGroup]
+        package init(type: String = "forward", targetGroupArn: String? = nil, forward: [WeightedTargetGroup] = []) {
             self.type = type
             self.targetGroupArn = targetGroupArn
             self.forward = forward
         }
     }
 
-    public struct Listener: Sendable, Hashable {
-        public var arn: String
-        public var loadBalancerArn: String?
-        public var port: Int?
-        public var protocolName: String?
-        public var defaultActions: [Action]
+    package struct Listener: Sendable, Hashable {
+        package var arn: String
+        package var loadBalancerArn: String?
+        package var port: Int?
+        package var protocolName: String?
+        package var defaultActions: [Action]
     }
 
-    public struct Rule: Sendable, Hashable {
-        public var arn: String
-        public var priority: String?
-        public var isDefault: Bool
-        public var actions: [Action]
+    package struct Rule: Sendable, Hashable {
+        package var arn: String
+        package var priority: String?
+        package var isDefault: Bool
+        package var actions: [Action]
     }
 
-    public struct TargetHealth: Sendable, Hashable {
-        public var id: String
-        public var port: Int?
-        public var state: String
-        public var reason: String?
+    package struct TargetHealth: Sendable, Hashable {
+        package var id: String
+        package var port: Int?
+        package var state: String
+        package var reason: String?
     }
 
     static let version = "2015-12-01"
@@ -78,7 +78,7 @@ public struct ELBv2: Sendable {
         values.enumerated().map { ("\(name).member.\($0.offset + 1)", $0.element) }
     }
 
-    public func describeLoadBalancers(names: [String] = [], arns: [String] = []) async throws -> [LoadBalancer] {
+    package func describeLoadBalancers(names: [String] = [], arns: [String] = []) async throws -> [LoadBalancer] {
         try await paged(
             "DescribeLoadBalancers", Self.members("Names", names) + Self.members("LoadBalancerArns", arns),
             list: "LoadBalancers"
@@ -90,7 +90,7 @@ public struct ELBv2: Sendable {
         }
     }
 
-    public func describeTargetGroups(loadBalancerArn: String? = nil, arns: [String] = [], names: [String] = [])
+    package func describeTargetGroups(loadBalancerArn: String? = nil, arns: [String] = [], names: [String] = [])
         async throws -> [TargetGroup]
     {
         var params = Self.members("TargetGroupArns", arns) + Self.members("Names", names)
@@ -126,12 +126,12 @@ public struct ELBv2: Sendable {
             actions: node.list("Actions").map(action))
     }
 
-    public func describeListeners(loadBalancerArn: String) async throws -> [Listener] {
+    package func describeListeners(loadBalancerArn: String) async throws -> [Listener] {
         try await paged("DescribeListeners", [("LoadBalancerArn", loadBalancerArn)], list: "Listeners").map(
             Self.listener)
     }
 
-    public func describeRules(listenerArn: String) async throws -> [Rule] {
+    package func describeRules(listenerArn: String) async throws -> [Rule] {
         try await paged("DescribeRules", [("ListenerArn", listenerArn)], list: "Rules").map(Self.rule)
     }
 
@@ -150,21 +150,21 @@ public struct ELBv2: Sendable {
         return out
     }
 
-    public func modifyListener(arn: String, defaultActions: [Action]) async throws -> Listener? {
+    package func modifyListener(arn: String, defaultActions: [Action]) async throws -> Listener? {
         let result = try await client.query(
             .elbv2, version: Self.version, action: "ModifyListener",
             [("ListenerArn", arn)] + Self.actionParameters("DefaultActions", defaultActions))
         return result.list("Listeners").first.map(Self.listener)
     }
 
-    public func modifyRule(arn: String, actions: [Action]) async throws -> Rule? {
+    package func modifyRule(arn: String, actions: [Action]) async throws -> Rule? {
         let result = try await client.query(
             .elbv2, version: Self.version, action: "ModifyRule",
             [("RuleArn", arn)] + Self.actionParameters("Actions", actions))
         return result.list("Rules").first.map(Self.rule)
     }
 
-    public func describeTargetHealth(targetGroupArn: String) async throws -> [TargetHealth] {
+    package func describeTargetHealth(targetGroupArn: String) async throws -> [TargetHealth] {
         let result = try await client.query(
             .elbv2, version: Self.version, action: "DescribeTargetHealth", [("TargetGroupArn", targetGroupArn)])
         return result.list("TargetHealthDescriptions").map {

@@ -1,33 +1,33 @@
 import Foundation
 
 /// Amazon Route 53 (rest-xml, version 2013-04-01; one global endpoint, signed in us-east-1).
-public struct Route53: Sendable {
+package struct Route53: Sendable {
     let client: AWSClient
-    public init(client: AWSClient) { self.client = client }
+    package init(client: AWSClient) { self.client = client }
 
-    public struct AliasTarget: Sendable, Hashable {
-        public var hostedZoneID: String
-        public var dnsName: String
-        public var evaluateTargetHealth: Bool
-        public init(hostedZoneID: String, dnsName: String, evaluateTargetHealth: Bool) {
+    package struct AliasTarget: Sendable, Hashable {
+        package var hostedZoneID: String
+        package var dnsName: String
+        package var evaluateTargetHealth: Bool
+        package init(hostedZoneID: String, dnsName: String, evaluateTargetHealth: Bool) {
             self.hostedZoneID = hostedZoneID
             self.dnsName = dnsName
             self.evaluateTargetHealth = evaluateTargetHealth
         }
     }
 
-    public struct RecordSet: Sendable, Hashable {
-        public var name: String
-        public var type: String
-        public var ttl: Int?
-        public var alias: AliasTarget?
-        public var values: [String]
+    package struct RecordSet: Sendable, Hashable {
+        package var name: String
+        package var type: String
+        package var ttl: Int?
+        package var alias: AliasTarget?
+        package var values: [String]
     }
 
-    public struct ChangeInfo: Sendable, Hashable {
-        public var id: String
+    package struct ChangeInfo: Sendable, Hashable {
+        package var id: String
         /// PENDING or INSYNC.
-        public var status: String
+        package var status: String
     }
 
     static func bare(_ id: String) -> String {
@@ -42,7 +42,7 @@ public struct Route53: Sendable {
     }
 
     /// UPSERTs (or CREATEs/DELETEs) an alias record.
-    public func changeAlias(
+    package func changeAlias(
         hostedZoneID: String, action: String = "UPSERT", name: String, type: String, alias: AliasTarget,
         comment: String? = nil
     ) async throws -> ChangeInfo {
@@ -64,7 +64,7 @@ public struct Route53: Sendable {
     }
 
     /// Record sets starting at a name (and type), every page up to `limit`.
-    public func listRecordSets(
+    package func listRecordSets(
         hostedZoneID: String, startName: String? = nil, startType: String? = nil, limit: Int = 1000
     )
         async throws -> [RecordSet]
@@ -97,7 +97,7 @@ public struct Route53: Sendable {
         }
     }
 
-    public func getChange(id: String) async throws -> ChangeInfo {
+    package func getChange(id: String) async throws -> ChangeInfo {
         let xml = try await client.restXML(
             .route53, operation: "GetChange", method: .GET, path: "/2013-04-01/change/\(Self.bare(id))")
         return Self.changeInfo(xml)

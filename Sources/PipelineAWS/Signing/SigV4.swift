@@ -2,21 +2,21 @@ import Crypto
 import Foundation
 
 /// AWS Signature Version 4 for request headers.
-public enum SigV4 {
+package enum SigV4 {
     /// What a signature is computed over.
-    public struct Request: Sendable {
+    package struct Request: Sendable {
         /// `GET`, `POST`, ...
-        public var method: String
+        package var method: String
         /// The path as sent on the wire (percent-encoded), e.g. `/2013-04-01/hostedzone/Z1/rrset`.
-        public var path: String
+        package var path: String
         /// The raw query string without `?`.
-        public var query: String
+        package var query: String
         /// Every header to sign (name, value); `host` must be among them.
-        public var headers: [(String, String)]
+        package var headers: [(String, String)]
         /// Hex SHA-256 of the body.
-        public var payloadHash: String
+        package var payloadHash: String
 
-        public init(method: String, path: String, query: String, headers: [(String, String)], payloadHash: String) {
+        package init(method: String, path: String, query: String, headers: [(String, String)], payloadHash: String) {
             self.method = method
             self.path = path
             self.query = query
@@ -26,17 +26,17 @@ public enum SigV4 {
     }
 
     /// Everything a signature produces, including the intermediate strings (for tests and debugging).
-    public struct Result: Sendable {
-        public var canonicalRequest: String
-        public var stringToSign: String
-        public var signedHeaders: String
-        public var signature: String
-        public var authorization: String
+    package struct Result: Sendable {
+        package var canonicalRequest: String
+        package var stringToSign: String
+        package var signedHeaders: String
+        package var signature: String
+        package var authorization: String
     }
 
     /// Signs a request. `amzDate` is `YYYYMMDDTHHMMSSZ`; the credential scope uses its date.
     /// `normalizePath` removes dot segments and empty segments, as every service but S3 expects.
-    public static func sign(
+    package static func sign(
         _ request: Request, accessKeyID: String, secretAccessKey: String, region: String, service: String,
         amzDate: String, normalizePath: Bool = true
     ) -> Result {
@@ -70,7 +70,7 @@ public enum SigV4 {
     }
 
     /// The derived signing key: HMAC chain over date, region, service and `aws4_request`.
-    public static func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
+    package static func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
         var key = SymmetricKey(data: Data("AWS4\(secret)".utf8))
         for part in [date, region, service, "aws4_request"] {
             key = SymmetricKey(data: Data(HMAC<SHA256>.authenticationCode(for: Data(part.utf8), using: key)))
@@ -79,7 +79,7 @@ public enum SigV4 {
     }
 
     /// Hex SHA-256 of data.
-    public static func hexSHA256(_ data: Data) -> String { hex(SHA256.hash(data: data)) }
+    package static func hexSHA256(_ data: Data) -> String { hex(SHA256.hash(data: data)) }
 
     static func hex<D: Sequence>(_ bytes: D) -> String where D.Element == UInt8 {
         let digits = Array("0123456789abcdef".utf8)
@@ -92,7 +92,7 @@ public enum SigV4 {
     }
 
     /// `YYYYMMDDTHHMMSSZ` for a date.
-    public static func amzDate(_ date: Date) -> String {
+    package static func amzDate(_ date: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)

@@ -18,7 +18,7 @@ final class HealthCheckCache: Sendable {
 extension AWSDeploymentTarget {
     /// Running (and, with `includeStopped`, recently stopped) tasks of a service from ListTasks and
     /// DescribeTasks, with container health and the target health of every target group of the service.
-    public func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] {
+    package func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] {
         guard let svc = try await ecs.describeService(cluster: cluster, service: service) else { return [] }
         var arns = try await ecs.listTasks(cluster: cluster, serviceName: service, desiredStatus: "RUNNING")
         if includeStopped {
@@ -79,7 +79,7 @@ extension AWSDeploymentTarget {
         return reason.contains("health check") || reason.contains("cannotpull") || reason.contains("failed")
     }
 
-    public func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition] {
+    package func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition] {
         var all = names
         if let prefix { all += try await cloudWatch.describeAlarms(prefix: prefix).map(\.AlarmName) }
         var out: [AlarmTransition] = []

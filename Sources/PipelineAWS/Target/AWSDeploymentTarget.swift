@@ -4,9 +4,9 @@ import PipelineCore
 
 /// The deployment target on AWS: ECS for task definitions and services, CloudWatch for alarms,
 /// ELBv2, Route 53 and Cloud Map for DNS aliases.
-public struct AWSDeploymentTarget: DeploymentTarget {
-    public let client: AWSClient
-    public let cluster: String
+package struct AWSDeploymentTarget: DeploymentTarget {
+    package let client: AWSClient
+    package let cluster: String
     let ecs: ECS
     let cloudWatch: CloudWatch
     let elb: ELBv2
@@ -14,7 +14,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
     let serviceDiscovery: ServiceDiscovery
     let healthChecks = HealthCheckCache()
 
-    public init(client: AWSClient, cluster: String) {
+    package init(client: AWSClient, cluster: String) {
         self.client = client
         self.cluster = cluster
         ecs = ECS(client: client)
@@ -25,7 +25,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
     }
 
     /// Builds the target for a pipeline's `target:` section; throws `.invalidInput` when no region is set.
-    public static func make(for target: TargetConfig, environment: [String: String]) throws -> AWSDeploymentTarget {
+    package static func make(for target: TargetConfig, environment: [String: String]) throws -> AWSDeploymentTarget {
         guard let cluster = target.cluster else { throw PipelineError(.invalidInput, "target.cluster is required") }
         guard let region = AWSConfiguration.resolveRegion(pipelineRegion: target.region, environment: environment)
         else {
@@ -39,24 +39,24 @@ public struct AWSDeploymentTarget: DeploymentTarget {
             client: .standard(region: region, endpointOverride: target.endpointURL, environment: env), cluster: cluster)
     }
 
-    public var description: String { "ECS cluster \(cluster) in \(client.configuration.region)" }
+    package var description: String { "ECS cluster \(cluster) in \(client.configuration.region)" }
 
     static func record(_ td: ECS.TaskDefinition) -> TaskDefinitionRecord {
         TaskDefinitionRecord(arn: td.arn, family: td.family, revision: td.revision, document: td.document)
     }
 
-    public func latestTaskDefinition(family: String) async throws -> TaskDefinitionRecord? {
+    package func latestTaskDefinition(family: String) async throws -> TaskDefinitionRecord? {
         try await ecs.describeTaskDefinition(family).map { Self.record($0.0) }
     }
 
-    public func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord? {
+    package func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord? {
         try await ecs.describeTaskDefinition(arn).map { Self.record($0.0) }
     }
 
     /// Registers with a unique `pipeline:registration` tag. RegisterTaskDefinition is not idempotent:
     /// after a failure that may have been applied (a lost answer, a 5xx), the family's newest revisions
     /// are searched for the tag before registering again, so a retry never makes a duplicate revision.
-    public func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
+    package func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
         -> TaskDefinitionRecord
     {
         var tags = tags
@@ -77,7 +77,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
     }
 
     /// The tag that makes a registration findable after an ambiguous failure.
-    public static let registrationTag = "pipeline:registration"
+    package static let registrationTag = "pipeline:registration"
     static let registrationAttempts = 4
 
     /// The revision of `family` registered with `token`, among its newest revisions.
@@ -108,11 +108,11 @@ public struct AWSDeploymentTarget: DeploymentTarget {
             })
     }
 
-    public func service(_ name: String) async throws -> ServiceState? {
+    package func service(_ name: String) async throws -> ServiceState? {
         try await ecs.describeService(cluster: cluster, service: name).map(Self.state)
     }
 
-    public func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
+    package func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
         async throws -> ServiceState
     {
         guard let main = try await ecs.describeService(cluster: cluster, service: template) else {
@@ -142,7 +142,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
         return "p-" + digest.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 
-    public func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState {
+    package func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState {
         var input = ECS.UpdateServiceInput(cluster: cluster, service: name)
         input.taskDefinition = update.taskDefinition
         input.desiredCount = update.desiredCount
@@ -155,7 +155,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
         return Self.state(try await ecs.updateService(input))
     }
 
-    public func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {
+    package func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {
         var out: [AlarmState] = []
         if !names.isEmpty { out += try await cloudWatch.describeAlarms(names: names).map(Self.alarm) }
         if let prefix { out += try await cloudWatch.describeAlarms(prefix: prefix).map(Self.alarm) }
@@ -169,7 +169,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
             updatedAt: a.StateUpdatedTimestamp)
     }
 
-    public func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget {
+    package func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget {
         let isARN = nameOrARN.hasPrefix("arn:")
         let lbs = try await elb.describeLoadBalancers(
             names: isARN ? [] : [nameOrARN], arns: isARN ? [nameOrARN] : [])
@@ -177,7 +177,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
         return AliasTarget(dnsName: lb.dnsName, hostedZoneID: lb.canonicalHostedZoneID, evaluateTargetHealth: true)
     }
 
-    public func serviceDiscoveryAlias(namespaceID: String, service: String) async throws -> AliasTarget {
+    package func serviceDiscoveryAlias(namespaceID: String, service: String) async throws -> AliasTarget {
         let namespace = try await serviceDiscovery.getNamespace(id: namespaceID)
         guard let zone = namespace.Properties?.DnsProperties?.HostedZoneId else {
             throw StageFailure("Cloud Map namespace \(namespaceID) has no DNS hosted zone (is it an HTTP namespace?)")
@@ -188,7 +188,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
         return AliasTarget(dnsName: "\(service).\(namespace.Name)", hostedZoneID: zone, evaluateTargetHealth: true)
     }
 
-    public func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws
+    package func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws
         -> String
     {
         let fqdn = name.hasSuffix(".") ? name : name + "."
@@ -210,7 +210,7 @@ public struct AWSDeploymentTarget: DeploymentTarget {
         return change.id
     }
 
-    public func changeStatus(_ changeID: String) async throws -> ChangeStatus {
+    package func changeStatus(_ changeID: String) async throws -> ChangeStatus {
         ChangeStatus(rawValue: try await route53.getChange(id: changeID).status)
     }
 }

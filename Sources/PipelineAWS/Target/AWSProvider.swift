@@ -2,13 +2,13 @@ import PipelineCore
 
 /// `provider: aws` (the default): ECS, ELBv2, CloudWatch, Route 53 and Cloud Map through the project's
 /// AWS client.
-public struct AWSProvider: DeploymentProvider {
+package struct AWSProvider: DeploymentProvider {
     /// The `aws` provider's name, summary and settings.
-    public static let descriptor = ProviderDescriptor(
+    package static let descriptor = ProviderDescriptor(
         name: "aws", summary: "Deploys to Amazon ECS (or an AWS-compatible endpoint).", settings: Settings.self)
 
     /// What `provider: aws` takes under `target:`.
-    public struct Settings: InputDeclarations {
+    package struct Settings: InputDeclarations {
         let cluster = Input<String>(required: "cluster", help: "the ECS cluster")
         let service = Input<String>(required: "service", help: "the ECS service")
         let region = Input<String?>(
@@ -17,21 +17,21 @@ public struct AWSProvider: DeploymentProvider {
             "endpoint_url", help: "one endpoint for every AWS service (an AWS-compatible server)")
         let profile = Input<String?>("profile", help: "the shared-config profile to take credentials from")
         /// The declarations.
-        public init() {}
+        package init() {}
     }
 
     /// The provider.
-    public init() {}
+    package init() {}
 
     /// An AWS target for the pipeline's cluster; checks that credentials can be found first.
-    public func makeTarget(_ request: TargetRequest) async throws -> any DeploymentTarget {
+    package func makeTarget(_ request: TargetRequest) async throws -> any DeploymentTarget {
         let target = try AWSDeploymentTarget.make(for: request.pipeline.target, environment: request.environment)
         try await target.client.checkCredentials()
         return target
     }
 
     /// The engine's `AWS_*` variables.
-    public func credentialEnvironment(_ target: TargetConfig, environment: [String: String]) -> [String: String] {
+    package func credentialEnvironment(_ target: TargetConfig, environment: [String: String]) -> [String: String] {
         environment.filter { $0.key.hasPrefix("AWS_") }
     }
 }

@@ -8,7 +8,8 @@ import Synchronization
 #endif
 
 /// SIGINT/SIGTERM/SIGHUP during a run: the first cancels the running stage and lets `on_failure` run;
-/// the second records the run as `interrupted` and exits at once (130).
+/// the second has the runner record the run as `interrupted` (`RunControl.interrupt`) and exits at
+/// once (130).
 // @unchecked: `sources` (dispatch sources are not Sendable) is only touched by install/uninstall on the
 // command's task, before and after the run; every other stored property is immutable or a Mutex.
 final class SignalTrap: @unchecked Sendable {
@@ -58,18 +59,8 @@ final class SignalTrap: @unchecked Sendable {
             control.cancel(reason: "\(name) received")
             return
         }
-        if var record = control.latestRecord {
-            record.status = .interrupted
-            record.error = "stopped by a second \(name) before the run ended"
-            record.endedAt = Date()
-            for i in record.stages.indices where record.stages[i].status == .running {
-                record.stages[i].status = .cancelled
-                record.stages[i].error = "interrupted by \(name)"
-            }
-            try? recorder.write(record)
-            try? recorder.append(
-                RunEvent(.runFinished, run: record.id, status: RunStatus.interrupted.rawValue, message: record.error))
-            if !quiet { Terminal.note("\(name) again: run \(record.id) recorded as interrupted") }
+        if let record = control.interrupt(reason: "a second \(name)"), !quiet {
+            Terminal.note("\(name) again: run \(record.id) recorded as interrupted")
         }
         exit(130)
     }

@@ -32,6 +32,7 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
         /// The operation is not supported by this build or target.
         public static let unsupported = Code(.unsupported)
 
+        /// The code's name, e.g. `invalidInput`.
         public var description: String { base.rawValue }
     }
 
@@ -44,6 +45,7 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
     /// The error underneath, if any.
     public var cause: (any Error)?
 
+    /// An error with a code, a message for people, located problems and the underlying cause.
     public init(_ code: Code, _ message: String, diagnostics: [Diagnostic] = [], cause: (any Error)? = nil) {
         self.code = code
         self.message = message
@@ -51,6 +53,7 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
+    /// The message and every problem, one per line.
     public var description: String {
         var text = message
         for d in diagnostics { text += "\n  \(d)" }
@@ -68,6 +71,8 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
 public struct StageFailure: Error, Sendable, CustomStringConvertible {
     /// Why the stage failed.
     public var message: String
+    /// A failure with a message for people.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }

@@ -7,12 +7,14 @@ public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertib
     /// 1-based column.
     public var column: Int
 
+    /// A place in a file (1-based line and column).
     public init(file: String, line: Int, column: Int) {
         self.file = file
         self.line = line
         self.column = column
     }
 
+    /// `file:line:column`.
     public var description: String { "\(file):\(line):\(column)" }
 }
 
@@ -25,12 +27,14 @@ public struct Diagnostic: Sendable, Hashable, Codable, CustomStringConvertible {
     /// What is wrong and what was expected.
     public var message: String
 
+    /// A problem at a place.
     public init(location: SourceLocation?, path: String, message: String) {
         self.location = location
         self.path = path
         self.message = message
     }
 
+    /// `file:line:column: path: message`.
     public var description: String {
         let prefix = location.map { "\($0): " } ?? ""
         return path.isEmpty ? "\(prefix)\(message)" : "\(prefix)\(path): \(message)"

@@ -12,6 +12,7 @@ public struct TransientFailures: Sendable {
     public static let tolerated = 5
     private var inARow = 0
 
+    /// No failures yet.
     public init() {}
 
     /// Call with a failed look: returns normally when the loop should look again, rethrows otherwise.

@@ -13,6 +13,7 @@ public indirect enum Expression: Sendable, Hashable, CustomStringConvertible {
     /// The left value unless it is unset or empty, else the right one.
     case or(Expression, Expression)
 
+    /// The expression as written.
     public var description: String {
         switch self {
         case .path(let parts): return parts.joined(separator: ".")

@@ -2,7 +2,9 @@
 public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What is wrong.
     public var message: String
+    /// An error with a message.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 
@@ -21,6 +23,7 @@ public struct ExpressionScope: Sendable {
     /// The pipeline's target settings.
     public var target: TargetConfig
 
+    /// A scope: the commit, pipeline, run, environment, earlier outputs and target.
     public init(
         commit: CommitInfo, pipelineName: String, runID: String, environment: [String: String],
         outputs: [String: StageOutputs] = [:], target: TargetConfig

@@ -6,7 +6,9 @@ public struct StageLogHandler: LogHandler {
     private let sink: any LogSink
     private let redactor: Redactor
     private let echo: (@Sendable (String) -> Void)?
+    /// Metadata added to every line.
     public var metadata: Logger.Metadata = [:]
+    /// The lowest level written.
     public var logLevel: Logger.Level = .info
 
     /// Creates a handler; `echo` also receives every line (e.g. for live progress).
@@ -16,11 +18,13 @@ public struct StageLogHandler: LogHandler {
         self.echo = echo
     }
 
+    /// One metadata value.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes one line, secrets masked.
     public func log(event: LogEvent) {
         var text = "\(Self.timestamp()) \(event.level.rawValue.uppercased()) \(event.message)"
         let merged = metadata.merging(event.metadata ?? [:]) { _, new in new }

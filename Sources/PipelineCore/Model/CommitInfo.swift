@@ -13,6 +13,7 @@ public struct CommitInfo: Sendable, Hashable, Codable {
     /// When the commit was authored, when known.
     public var date: Date?
 
+    /// A commit.
     public init(sha: String, branch: String?, message: String, author: String, date: Date? = nil) {
         self.sha = sha
         self.branch = branch

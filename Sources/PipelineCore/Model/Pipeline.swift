@@ -15,6 +15,7 @@ public struct Pipeline: Sendable {
     /// The stages run when a stage fails, times out or the run is cancelled.
     public var onFailure: [Step]
 
+    /// A pipeline.
     public init(
         name: String, file: String, push: PushTrigger? = nil, target: TargetConfig, stages: [Step],
         onFailure: [Step] = []
@@ -39,6 +40,7 @@ public struct PushTrigger: Sendable, Hashable {
     /// The allowed-signers file for signed commits, if verification is on.
     public var allowedSigners: String?
 
+    /// A push trigger.
     public init(branches: [String], paths: [String]? = nil, coalesce: Bool = true, allowedSigners: String? = nil) {
         self.branches = branches
         self.paths = paths
@@ -64,6 +66,7 @@ public struct Step: Sendable {
     /// Where the step starts in the file.
     public var location: SourceLocation?
 
+    /// A step.
     public init(
         id: String, uses: String, timeout: Duration? = nil, with: [String: TemplateNode] = [:],
         env: [String: TemplateNode] = [:], passAWSCredentials: Bool = false, location: SourceLocation? = nil
@@ -95,6 +98,7 @@ public struct TemplateNode: Sendable {
     /// Where it was written.
     public var location: SourceLocation?
 
+    /// A template node.
     public init(_ kind: Kind, location: SourceLocation? = nil) {
         self.kind = kind
         self.location = location

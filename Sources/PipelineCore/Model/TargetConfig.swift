@@ -3,6 +3,7 @@ public struct TargetConfig: Sendable, Hashable, Codable {
     /// Every key of the section as written.
     public var settings: [String: InputValue]
 
+    /// Settings as written.
     public init(settings: [String: InputValue]) { self.settings = settings }
 
     /// The provider's name: `target.provider`, else the file format's default.
@@ -26,10 +27,12 @@ public struct TargetConfig: Sendable, Hashable, Codable {
         [provider, region ?? "-", cluster ?? "-", service ?? "-"].joined(separator: "/")
     }
 
+    /// Reads the settings map.
     public init(from decoder: any Decoder) throws {
         settings = try [String: InputValue](from: decoder)
     }
 
+    /// Writes the settings map.
     public func encode(to encoder: any Encoder) throws {
         try settings.encode(to: encoder)
     }

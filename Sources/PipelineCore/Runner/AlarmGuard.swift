@@ -10,9 +10,13 @@ import Synchronization
 public final class AlarmGuard: Sendable {
     /// One alarm at the baseline.
     public struct Entry: Sendable, Hashable, Codable {
+        /// The alarm.
         public var name: String
+        /// Its state at the baseline.
         public var state: AlarmStateValue
+        /// When that state began, by the platform's clock.
         public var updatedAt: Date?
+        /// An entry.
         public init(name: String, state: AlarmStateValue, updatedAt: Date?) {
             self.name = name
             self.state = state
@@ -22,8 +26,11 @@ public final class AlarmGuard: Sendable {
 
     /// An alarm that went to ALARM after the baseline.
     public struct Finding: Sendable, Hashable {
+        /// The alarm that went to ALARM.
         public var alarm: String
+        /// When, by the platform's clock.
         public var at: Date
+        /// The platform's reason.
         public var reason: String
         /// For people: what happened and when, relative to the window's start.
         public var message: String
@@ -32,6 +39,7 @@ public final class AlarmGuard: Sendable {
     let target: any DeploymentTarget
     /// What is watched: the union of every watching step's alarms.
     public let names: [String]
+    /// Every alarm whose name starts with one of these is watched too.
     public let prefixes: [String]
     /// How often to look (the shortest of the watching steps' intervals).
     public let pollInterval: Duration
@@ -212,6 +220,8 @@ public final class AlarmGuard: Sendable {
 
 /// Holds the run's alarm guard in `StageContext.services`.
 public struct AlarmGuardBox: Sendable {
+    /// The run's guard.
     public let alarmGuard: AlarmGuard
+    /// Wraps the guard.
     public init(_ alarmGuard: AlarmGuard) { self.alarmGuard = alarmGuard }
 }

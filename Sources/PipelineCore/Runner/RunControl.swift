@@ -1,16 +1,21 @@
+import Foundation
 import Synchronization
 
-/// Lets a signal handler cancel a run from outside: the running stage is cancelled and `on_failure` runs.
+/// Lets a signal handler cancel a run from outside: the running stage is cancelled and `on_failure` runs;
+/// or, on a hard stop, have the runner record the run as interrupted before the process exits.
 public final class RunControl: Sendable {
     private struct State {
         var cancelReason: String?
         var failure: (stage: String, message: String)?
         var current: Task<StageOutputs, any Error>?
         var record: RunRecord?
+        var recorder: (any RunRecorder)?
+        var interrupted = false
     }
 
     private let state = Mutex(State())
 
+    /// A control with nothing requested.
     public init() {}
 
     /// Cancels the run: no further main stage starts and the running one is cancelled.
@@ -47,6 +52,37 @@ public final class RunControl: Sendable {
     public var latestRecord: RunRecord? { state.withLock { $0.record } }
 
     func update(_ record: RunRecord) { state.withLock { $0.record = record } }
+
+    /// The runner's recorder, for `interrupt`.
+    func attach(_ recorder: any RunRecorder) { state.withLock { $0.recorder = recorder } }
+
+    /// A hard stop (a second signal): the runner records the run as `interrupted` — running stages
+    /// `cancelled`, the reason as its error — and nothing more is written for it by this process. The
+    /// caller exits right after; a later engine recovers the run (its `on_failure` has not finished).
+    /// Returns the recorded run, nil when no run is going.
+    @discardableResult
+    public func interrupt(reason: String) -> RunRecord? {
+        let (record, recorder) = state.withLock { s -> (RunRecord?, (any RunRecorder)?) in
+            guard !s.interrupted, var record = s.record, record.status == .running else {
+                return (nil, nil)
+            }
+            s.interrupted = true
+            record.status = .interrupted
+            record.error = "stopped by \(reason) before the run ended"
+            record.endedAt = Date()
+            for i in record.stages.indices where record.stages[i].status == .running {
+                record.stages[i].status = .cancelled
+                record.stages[i].error = "interrupted by \(reason)"
+            }
+            s.record = record
+            return (record, s.recorder)
+        }
+        guard let record, let recorder else { return nil }
+        try? recorder.write(record)
+        try? recorder.append(
+            RunEvent(.runFinished, run: record.id, status: RunStatus.interrupted.rawValue, message: record.error))
+        return record
+    }
 
     /// Registers the running stage's task; cancels it at once if the run is already cancelled
     /// and `cancellable` is true (main stages; `on_failure` stages keep running).

@@ -27,17 +27,26 @@ public enum StageStatus: String, Sendable, Codable {
 
 /// One stage of a run as recorded.
 public struct StageRecord: Sendable, Codable, Hashable {
+    /// The step's id.
     public var id: String
+    /// The stage it ran (`uses:`).
     public var uses: String
     /// `main` or `on_failure`.
     public var phase: String
+    /// How it ended (or `running`, `pending`).
     public var status: StageStatus
+    /// When it started; nil when it never did.
     public var startedAt: Date?
+    /// When it ended.
     public var endedAt: Date?
+    /// How long it took, in milliseconds.
     public var durationMs: Int64?
+    /// What it returned.
     public var outputs: StageOutputs
+    /// Why it failed, for people.
     public var error: String?
 
+    /// A stage not started yet.
     public init(id: String, uses: String, phase: String) {
         self.id = id
         self.uses = uses
@@ -56,32 +65,48 @@ public struct StageRecord: Sendable, Codable, Hashable {
 
 /// Everything recorded about one run: `run.json`.
 public struct RunRecord: Sendable, Codable, Hashable {
+    /// `PIPELINE-N`.
     public var id: String
+    /// N: the run's number within its pipeline.
     public var number: Int
+    /// The pipeline's name.
     public var pipeline: String
+    /// The pipeline file, relative to the repository.
     public var pipelineFile: String
+    /// Where the run is: running, succeeded, failed, rolled back, interrupted, …
     public var status: RunStatus
     /// `manual` or `push`.
     public var trigger: String
+    /// The deployed commit.
     public var commit: CommitInfo
     /// Where the commit came from (repository path or URL).
     public var repository: String?
+    /// The pipeline's `target:` settings.
     public var target: TargetConfig
     /// `user@host`.
     public var startedBy: String
+    /// The engine process that ran it.
     public var pid: Int32
+    /// The folder the engine ran in.
     public var workingDirectory: String
+    /// When it started.
     public var startedAt: Date
+    /// When it ended; nil while it runs.
     public var endedAt: Date?
+    /// How long it took, in milliseconds.
     public var durationMs: Int64?
+    /// Every stage, main ones then `on_failure` ones, in order.
     public var stages: [StageRecord]
+    /// Why it failed, for people.
     public var error: String?
+    /// A `--dry-run`: nothing was changed.
     public var dryRun: Bool
     /// The watched alarms just before the run's first change.
     public var alarmBaseline: [AlarmGuard.Entry]?
     /// Set when another process finished this run after its own process died.
     public var recovery: RecoveryInfo?
 
+    /// A record for a run that starts now.
     public init(
         id: String, number: Int, pipeline: Pipeline, trigger: String, commit: CommitInfo, repository: String?,
         startedBy: String, pid: Int32, workingDirectory: String, startedAt: Date, dryRun: Bool
@@ -130,11 +155,14 @@ public struct RunRecord: Sendable, Codable, Hashable {
 public struct RecoveryInfo: Sendable, Codable, Hashable {
     /// `user@host (pid N)`.
     public var by: String
+    /// When the recovery started.
     public var startedAt: Date
+    /// When it ended.
     public var endedAt: Date?
     /// What the recovery found and did, for people.
     public var note: String
 
+    /// A recovery.
     public init(by: String, startedAt: Date, endedAt: Date? = nil, note: String) {
         self.by = by
         self.startedAt = startedAt
@@ -164,15 +192,24 @@ public struct RunEvent: Sendable, Codable, Hashable {
         case runFinished = "run_finished"
     }
 
+    /// When it happened.
     public var time: Date
+    /// What happened.
     public var type: Kind
+    /// The run's id.
     public var run: String
+    /// The stage's id, for stage events.
     public var stage: String?
+    /// The run's or stage's status after the event.
     public var status: String?
+    /// For people.
     public var message: String?
+    /// How long the stage or run took, in milliseconds.
     public var durationMs: Int64?
+    /// What the stage returned.
     public var outputs: StageOutputs?
 
+    /// An event.
     public init(
         _ type: Kind, run: String, stage: String? = nil, status: String? = nil, message: String? = nil,
         durationMs: Int64? = nil, outputs: StageOutputs? = nil, time: Date = Date()

@@ -26,6 +26,7 @@ struct RunState {
     }
 
     mutating func execute() async throws {
+        job.control.attach(job.recorder)
         record.status = .running
         try save(force: true)
         try emit(RunEvent(.runStarted, run: record.id, message: "\(record.pipeline) at \(record.commit.shortSHA)"))

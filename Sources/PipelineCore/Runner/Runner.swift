@@ -16,6 +16,7 @@ public struct Runner: Sendable {
     /// Receives every event as it is recorded, and every log line (for live progress).
     public var observer: (any RunObserver)?
 
+    /// A runner for the given stages, environment, run history, services and progress observer.
     public init(
         registry: StageRegistry, clock: any Clock<Duration> = ContinuousClock(), environment: [String: String],
         history: any RunHistory = EmptyRunHistory(), services: ServiceBag = ServiceBag(),
@@ -31,12 +32,18 @@ public struct Runner: Sendable {
 
     /// Everything one run needs besides the pipeline.
     public struct Job: Sendable {
+        /// The pipeline to run.
         public var pipeline: Pipeline
+        /// The run's record as created by the store (status running, no stages yet).
         public var record: RunRecord
+        /// The files of the commit being deployed.
         public var source: any SourceTree
+        /// Where the run's record, events, logs and artifacts go.
         public var recorder: any RunRecorder
+        /// Lets the caller cancel the run or fail its current stage.
         public var control: RunControl
 
+        /// A job.
         public init(
             pipeline: Pipeline, record: RunRecord, source: any SourceTree, recorder: any RunRecorder,
             control: RunControl = RunControl()

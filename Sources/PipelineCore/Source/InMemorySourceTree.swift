@@ -11,17 +11,20 @@ public struct InMemorySourceTree: SourceTree {
     /// What messages call it.
     public let description: String
 
+    /// Files by path (with optional modes) and how the tree reads in messages.
     public init(files: [String: String] = [:], modes: [String: Int] = [:], description: String = "memory") {
         self.files = files.mapValues { Data($0.utf8) }
         self.modes = modes
         self.description = description
     }
 
+    /// A file's bytes.
     public func readFile(_ path: String) throws -> Data {
         guard let data = files[path] else { throw PipelineError(.notFound, "no file \(path)") }
         return data
     }
 
+    /// A folder's entries, sorted.
     public func listDirectory(_ path: String) throws -> [SourceEntry] {
         let prefix = path.isEmpty ? "" : path + "/"
         var entries: [String: Bool] = [:]
@@ -37,5 +40,6 @@ public struct InMemorySourceTree: SourceTree {
         return entries.keys.sorted().map { SourceEntry(name: $0, isDirectory: entries[$0]!) }
     }
 
+    /// A file's mode (0o644 unless given).
     public func fileMode(_ path: String) throws -> Int { modes[path] ?? 0o644 }
 }

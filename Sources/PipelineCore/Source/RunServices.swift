@@ -16,6 +16,8 @@ public protocol RunHistory: Sendable {
 
 /// A history with no runs.
 public struct EmptyRunHistory: RunHistory {
+    /// A history with no runs.
     public init() {}
+    /// Always nil.
     public func lastSucceededOutputs(pipeline: String) throws -> [String: StageOutputs]? { nil }
 }

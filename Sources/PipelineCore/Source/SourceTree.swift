@@ -18,6 +18,7 @@ public struct SourceEntry: Sendable, Hashable {
     public var name: String
     /// Whether it is a folder.
     public var isDirectory: Bool
+    /// An entry.
     public init(name: String, isDirectory: Bool) {
         self.name = name
         self.isDirectory = isDirectory
@@ -41,8 +42,10 @@ public struct DirectorySourceTree: SourceTree {
     /// The folder.
     public let root: URL
 
+    /// The files under a folder.
     public init(root: URL) { self.root = root.standardizedFileURL }
 
+    /// The folder's path.
     public var description: String { root.path }
 
     /// The file's URL; throws when the path, or a symbolic link on the way, leads outside the folder.
@@ -60,6 +63,7 @@ public struct DirectorySourceTree: SourceTree {
         return url
     }
 
+    /// A file's bytes; refuses paths that leave the folder.
     public func readFile(_ path: String) throws -> Data {
         let url = try resolve(path)
         do { return try Data(contentsOf: url) } catch {
@@ -67,6 +71,7 @@ public struct DirectorySourceTree: SourceTree {
         }
     }
 
+    /// A folder's entries, sorted.
     public func listDirectory(_ path: String) throws -> [SourceEntry] {
         let url = try resolve(path)
         do {
@@ -81,6 +86,7 @@ public struct DirectorySourceTree: SourceTree {
         }
     }
 
+    /// A file's permission bits.
     public func fileMode(_ path: String) throws -> Int {
         let url = try resolve(path)
         let attributes = try FileManager.default.attributesOfItem(atPath: url.path)

@@ -56,6 +56,7 @@ public struct AlarmWatchSpec: Sendable, Hashable {
     /// Alarms already in ALARM at the baseline are ignored (no wait) until they leave ALARM.
     public var ignoreAlreadyFiring: Bool
 
+    /// A spec.
     public init(
         names: [String], prefix: String?, clearTimeout: Duration, pollInterval: Duration, ignoreAlreadyFiring: Bool
     ) {
@@ -84,6 +85,7 @@ public struct StageSafety: Sendable, Hashable {
     /// Its place in the window during which new code takes traffic.
     public var exposure: Exposure?
 
+    /// A stage's safety.
     public init(changesTarget: Bool, exposure: Exposure? = nil) {
         self.changesTarget = changesTarget
         self.exposure = exposure
@@ -108,6 +110,7 @@ public struct PreflightContext: Sendable {
     /// The pipeline's target.
     public var target: TargetConfig
 
+    /// What a preflight check sees.
     public init(
         step: StepInfo, inputs: StageInputs, source: any SourceTree, scope: ExpressionScope, target: TargetConfig
     ) {

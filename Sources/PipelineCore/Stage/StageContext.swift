@@ -37,6 +37,7 @@ public struct StageContext: Sendable {
     /// The step's `pass_aws_credentials:`.
     public var passAWSCredentials = false
 
+    /// A context (the engine and `StageHarness` make them).
     public init(
         step: StepInfo, inputs: StageInputs, target: TargetConfig, outputs: [String: StageOutputs],
         commit: CommitInfo, run: RunInfo, failure: FailureInfo?, logger: Logger, clock: any Clock<Duration>,
@@ -79,6 +80,7 @@ public struct StepInfo: Sendable, Hashable, Codable {
     public var id: String
     /// The stage name it runs.
     public var uses: String
+    /// A step.
     public init(id: String, uses: String) {
         self.id = id
         self.uses = uses
@@ -93,6 +95,7 @@ public struct RunInfo: Sendable, Hashable, Codable {
     public var pipeline: String
     /// `manual` or `push`.
     public var trigger: String
+    /// A run.
     public init(id: String, pipeline: String, trigger: String) {
         self.id = id
         self.pipeline = pipeline
@@ -106,6 +109,7 @@ public struct FailureInfo: Sendable, Hashable, Codable {
     public var stage: String
     /// Why.
     public var message: String
+    /// A failure.
     public init(stage: String, message: String) {
         self.stage = stage
         self.message = message
@@ -115,6 +119,7 @@ public struct FailureInfo: Sendable, Hashable, Codable {
 /// A typed bag of services shared with stages, keyed by type.
 public struct ServiceBag: Sendable {
     private var storage: [ObjectIdentifier: any Sendable] = [:]
+    /// An empty bag.
     public init() {}
     /// Stores a service under its type.
     public mutating func set<T: Sendable>(_ value: T, as type: T.Type = T.self) {

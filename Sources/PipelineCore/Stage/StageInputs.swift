@@ -3,6 +3,7 @@ public struct StageInputs: Sendable, Hashable {
     /// Every input by key.
     public var values: [String: InputValue]
 
+    /// Inputs by key.
     public init(_ values: [String: InputValue] = [:]) { self.values = values }
 
     /// The raw value of a key.

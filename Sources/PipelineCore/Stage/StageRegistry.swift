@@ -7,6 +7,7 @@ public struct StageRegistry: Sendable {
         /// Makes a fresh instance for one run.
         public var make: @Sendable () -> any Stage
 
+        /// An entry.
         public init(descriptor: StageDescriptor, make: @escaping @Sendable () -> any Stage) {
             self.descriptor = descriptor
             self.make = make
@@ -18,6 +19,7 @@ public struct StageRegistry: Sendable {
     /// Finds stages that are not registered by name (e.g. executable plugins); nil when none is found.
     public var fallback: (@Sendable (String) -> Entry?)?
 
+    /// An empty registry.
     public init() {}
 
     /// Creates a registry holding the given stage types.

@@ -42,11 +42,15 @@ public protocol DeploymentTarget: Sendable {
 
 /// A registered task definition.
 public struct TaskDefinitionRecord: Sendable, Hashable {
+    /// Its ARN (ECS) or `local:task-definition/FAMILY:N`.
     public var arn: String
+    /// Its family.
     public var family: String
+    /// Its revision number.
     public var revision: Int
     /// The document as the platform returns it.
     public var document: JSONValue
+    /// A revision.
     public init(arn: String, family: String, revision: Int, document: JSONValue) {
         self.arn = arn
         self.family = family
@@ -57,12 +61,19 @@ public struct TaskDefinitionRecord: Sendable, Hashable {
 
 /// A service and its deployments.
 public struct ServiceState: Sendable, Hashable {
+    /// The service's name.
     public var name: String
+    /// Its ARN.
     public var arn: String
+    /// The task definition of its primary deployment.
     public var taskDefinition: String
+    /// How many tasks it should run.
     public var desiredCount: Int
+    /// How many run now (of every deployment).
     public var runningCount: Int
+    /// Its deployments, primary first.
     public var deployments: [DeploymentState]
+    /// A service.
     public init(
         name: String, arn: String, taskDefinition: String, desiredCount: Int, runningCount: Int,
         deployments: [DeploymentState]
@@ -81,18 +92,25 @@ public struct ServiceState: Sendable, Hashable {
 
 /// One deployment of a service.
 public struct DeploymentState: Sendable, Hashable, Codable {
+    /// The deployment's id (ECS `ecs-svc/…`).
     public var id: String
     /// PRIMARY, ACTIVE or INACTIVE.
     public var status: DeploymentStatus
+    /// The task definition it rolls out.
     public var taskDefinition: String
     /// IN_PROGRESS, COMPLETED or FAILED.
     public var rolloutState: RolloutState
+    /// Why it is in that state (ECS's words).
     public var rolloutStateReason: String
+    /// How many tasks it should run.
     public var desiredCount: Int
+    /// How many of its tasks run.
     public var runningCount: Int
+    /// How many of its tasks failed to start or stopped failing.
     public var failedTasks: Int
     /// When the platform started it.
     public var createdAt: Date?
+    /// A deployment.
     public init(
         id: String, status: DeploymentStatus, taskDefinition: String, rolloutState: RolloutState,
         rolloutStateReason: String,
@@ -112,12 +130,17 @@ public struct DeploymentState: Sendable, Hashable, Codable {
 
 /// How to change a service.
 public struct ServiceUpdate: Sendable, Hashable {
+    /// The revision to run; nil keeps the current one.
     public var taskDefinition: String?
+    /// How many tasks to run; nil keeps the current number.
     public var desiredCount: Int?
+    /// Upper limit of running tasks during a deployment, in percent of desired.
     public var maximumPercent: Int?
+    /// Lower limit of healthy tasks during a deployment, in percent of desired.
     public var minimumHealthyPercent: Int?
     /// Start a new deployment even when the task definition does not change (fresh tasks).
     public var forceNewDeployment = false
+    /// ECS's deployment circuit breaker: enable, and roll back on failure.
     public var circuitBreaker: (enable: Bool, rollback: Bool)? {
         get { circuitBreakerEnable.map { ($0, circuitBreakerRollback) } }
         set {
@@ -128,6 +151,7 @@ public struct ServiceUpdate: Sendable, Hashable {
     private var circuitBreakerEnable: Bool?
     private var circuitBreakerRollback = false
 
+    /// An update of the revision and/or the count.
     public init(taskDefinition: String? = nil, desiredCount: Int? = nil) {
         self.taskDefinition = taskDefinition
         self.desiredCount = desiredCount
@@ -136,11 +160,15 @@ public struct ServiceUpdate: Sendable, Hashable {
 
 /// An alarm's state.
 public struct AlarmState: Sendable, Hashable {
+    /// The alarm's name.
     public var name: String
     /// OK, ALARM or INSUFFICIENT_DATA.
     public var state: AlarmStateValue
+    /// The platform's reason for the state.
     public var reason: String
+    /// When the state began, by the platform's clock.
     public var updatedAt: Date?
+    /// An alarm's state.
     public init(name: String, state: AlarmStateValue, reason: String, updatedAt: Date?) {
         self.name = name
         self.state = state
@@ -151,9 +179,13 @@ public struct AlarmState: Sendable, Hashable {
 
 /// Where an alias record points.
 public struct AliasTarget: Sendable, Hashable {
+    /// The name the alias resolves to.
     public var dnsName: String
+    /// The hosted zone of that name.
     public var hostedZoneID: String
+    /// Whether Route 53 checks the target's health.
     public var evaluateTargetHealth: Bool
+    /// An alias target.
     public init(dnsName: String, hostedZoneID: String, evaluateTargetHealth: Bool) {
         self.dnsName = dnsName
         self.hostedZoneID = hostedZoneID
@@ -163,7 +195,9 @@ public struct AliasTarget: Sendable, Hashable {
 
 /// Holds the run's deployment target in `StageContext.services`.
 public struct DeploymentTargetBox: Sendable {
+    /// The target.
     public let target: any DeploymentTarget
+    /// Wraps a target.
     public init(_ target: any DeploymentTarget) { self.target = target }
 }
 

@@ -21,6 +21,7 @@ public struct TaskState: Sendable, Hashable, Codable {
     /// True when it stopped because it failed (not a scale-in or a replacement).
     public var failed: Bool
 
+    /// A task.
     public init(
         id: String, deploymentID: String, taskDefinition: String, running: Bool, stopped: Bool,
         containerHealthy: Bool?, targets: [TargetHealthState], stoppedReason: String? = nil, failed: Bool = false
@@ -63,6 +64,7 @@ public struct TargetHealthState: Sendable, Hashable, Codable {
     /// ELBv2's reason code, e.g. `Target.ResponseCodeMismatch`.
     public var reason: String?
 
+    /// A task's health in a target group.
     public init(targetGroup: String, state: String, reason: String? = nil) {
         self.targetGroup = targetGroup
         self.state = state
@@ -86,6 +88,7 @@ public struct AlarmTransition: Sendable, Hashable, Codable {
     /// The platform's reason for the new state.
     public var reason: String
 
+    /// A transition.
     public init(alarm: String, at: Date, from: AlarmStateValue, to: AlarmStateValue, reason: String) {
         self.alarm = alarm
         self.at = at

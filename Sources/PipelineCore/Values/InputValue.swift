@@ -31,6 +31,7 @@ public enum InputValue: Sendable, Hashable {
 }
 
 extension InputValue: Codable {
+    /// Reads any YAML/JSON value.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
@@ -48,6 +49,7 @@ extension InputValue: Codable {
         }
     }
 
+    /// Writes the value as JSON.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

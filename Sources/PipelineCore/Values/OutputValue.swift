@@ -18,6 +18,7 @@ public enum OutputValue: Sendable, Hashable {
 public typealias StageOutputs = [String: OutputValue]
 
 extension OutputValue: CustomStringConvertible {
+    /// The value as text (numbers without a trailing `.0`).
     public var description: String {
         switch self {
         case .string(let s): return s
@@ -30,12 +31,16 @@ extension OutputValue: CustomStringConvertible {
 }
 
 extension OutputValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    /// A string output.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// A number output.
     public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// A boolean output.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }
 
 extension OutputValue: Codable {
+    /// Reads a JSON string, number or boolean.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let b = try? container.decode(Bool.self) {
@@ -47,6 +52,7 @@ extension OutputValue: Codable {
         }
     }
 
+    /// Writes a JSON string, number or boolean.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

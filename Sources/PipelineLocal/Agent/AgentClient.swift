@@ -6,13 +6,13 @@ import PipelineCore
 #endif
 
 /// Talks to a running agent over its unix socket.
-public struct AgentClient: Sendable {
-    public let socketPath: String
+package struct AgentClient: Sendable {
+    package let socketPath: String
 
-    public init(socketPath: String) { self.socketPath = socketPath }
+    package init(socketPath: String) { self.socketPath = socketPath }
 
     /// Sends one request without blocking the caller's thread pool.
-    public func send(_ request: AgentRequest, timeout: Double = 60) async throws -> AgentResponse {
+    package func send(_ request: AgentRequest, timeout: Double = 60) async throws -> AgentResponse {
         let result: Result<AgentResponse, PipelineError> = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 do { continuation.resume(returning: .success(try sendBlocking(request, timeout: timeout))) } catch {
@@ -24,7 +24,7 @@ public struct AgentClient: Sendable {
     }
 
     /// Sends one request and turns an error answer into a `PipelineError`.
-    public func call(_ request: AgentRequest, timeout: Double = 60) async throws -> AgentResponse {
+    package func call(_ request: AgentRequest, timeout: Double = 60) async throws -> AgentResponse {
         let response = try await send(request, timeout: timeout)
         guard response.ok else {
             let code: PipelineError.Code =
@@ -38,7 +38,7 @@ public struct AgentClient: Sendable {
         return response
     }
 
-    public func sendBlocking(_ request: AgentRequest, timeout: Double) throws -> AgentResponse {
+    package func sendBlocking(_ request: AgentRequest, timeout: Double) throws -> AgentResponse {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw PipelineError(.io, "cannot create a socket") }
         defer { close(fd) }

@@ -6,23 +6,23 @@ import PipelineCore
 #endif
 
 /// Finds the running agent of a state dir, or starts one in the background.
-public enum AgentLauncher {
+package enum AgentLauncher {
     /// What `ensureRunning` did, for the CLI to tell the user.
-    public struct Outcome: Sendable {
-        public var client: AgentClient
-        public var started: Bool
-        public var note: String?
+    package struct Outcome: Sendable {
+        package var client: AgentClient
+        package var started: Bool
+        package var note: String?
     }
 
     /// The agent's pid when one is running (its lock is held), else nil.
-    public static func runningPID(_ paths: LocalPaths) -> Int32? {
+    package static func runningPID(_ paths: LocalPaths) -> Int32? {
         guard FileLock.isHeld(paths.lockFile) else { return nil }
         let text = (try? String(contentsOfFile: paths.pidFile, encoding: .utf8)) ?? ""
         return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
     /// Returns a client of the running agent, starting `executable agent` detached when none runs.
-    public static func ensureRunning(paths: LocalPaths, executable: String, environment: [String: String]) async throws
+    package static func ensureRunning(paths: LocalPaths, executable: String, environment: [String: String]) async throws
         -> Outcome
     {
         try paths.createFolders()
@@ -84,7 +84,7 @@ public enum AgentLauncher {
     }
 
     /// This program's own path, to start the agent with.
-    public static var ownExecutable: String {
+    package static var ownExecutable: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 }

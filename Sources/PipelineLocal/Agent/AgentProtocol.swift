@@ -3,7 +3,7 @@ import PipelineCore
 
 /// One request to the agent over its unix socket: a JSON line (`{"tasks": {"service": "web", …}}`);
 /// the answer is one JSON line. One case per operation, with exactly what it needs.
-public enum AgentRequest: Codable, Sendable {
+package enum AgentRequest: Codable, Sendable {
     /// Is the agent up? (answers its pid)
     case ping
     /// Stop the agent (its tasks stop with it).
@@ -34,7 +34,7 @@ public enum AgentRequest: Codable, Sendable {
     case upsertAlias(host: String, listener: String)
 
     /// The operation's name, for messages.
-    public var name: String {
+    package var name: String {
         switch self {
         case .ping: return "ping"
         case .stop: return "stop"
@@ -55,20 +55,20 @@ public enum AgentRequest: Codable, Sendable {
 }
 
 /// The agent's answer.
-public struct AgentResponse: Codable, Sendable {
-    public var ok = true
-    public var error: String?
-    public var code: String?
-    public var pid: Int32?
-    public var taskDefinition: LocalTaskDefinition?
-    public var service: ServiceStatus?
-    public var alarms: [AlarmStatus]?
-    public var status: AgentStatus?
-    public var change: String?
-    public var tasks: [TaskState]?
-    public var history: [AlarmTransition]?
+package struct AgentResponse: Codable, Sendable {
+    package var ok = true
+    package var error: String?
+    package var code: String?
+    package var pid: Int32?
+    package var taskDefinition: LocalTaskDefinition?
+    package var service: ServiceStatus?
+    package var alarms: [AlarmStatus]?
+    package var status: AgentStatus?
+    package var change: String?
+    package var tasks: [TaskState]?
+    package var history: [AlarmTransition]?
 
-    public init() {}
+    package init() {}
 
     static func failure(_ error: any Error) -> AgentResponse {
         var r = AgentResponse()
@@ -85,7 +85,7 @@ public struct AgentResponse: Codable, Sendable {
 
 extension LocalRuntime {
     /// Answers one request.
-    public func handle(_ request: AgentRequest) async -> AgentResponse {
+    package func handle(_ request: AgentRequest) async -> AgentResponse {
         var r = AgentResponse()
         do {
             switch request {

@@ -2,35 +2,35 @@ import Foundation
 import PipelineCore
 
 /// One task as `pipeline agent status` shows it.
-public struct TaskStatus: Codable, Sendable, Hashable {
-    public var id: String
-    public var service: String
-    public var pid: Int32
-    public var port: Int?
+package struct TaskStatus: Codable, Sendable, Hashable {
+    package var id: String
+    package var service: String
+    package var pid: Int32
+    package var port: Int?
     /// HEALTHY, UNHEALTHY or UNKNOWN (not yet checked).
-    public var health: String
+    package var health: String
     /// PROVISIONING, RUNNING, DRAINING or STOPPING.
-    public var status: String
-    public var taskDefinition: String
-    public var restarts: Int
-    public var startedAt: Date
-    public var log: String
+    package var status: String
+    package var taskDefinition: String
+    package var restarts: Int
+    package var startedAt: Date
+    package var log: String
 }
 
 /// A service, its deployments and tasks.
-public struct ServiceStatus: Codable, Sendable, Hashable {
-    public var name: String
-    public var listener: String?
-    public var taskDefinition: String
-    public var desiredCount: Int
-    public var runningCount: Int
-    public var healthyCount: Int
-    public var deployments: [DeploymentState]
-    public var tasks: [TaskStatus]
+package struct ServiceStatus: Codable, Sendable, Hashable {
+    package var name: String
+    package var listener: String?
+    package var taskDefinition: String
+    package var desiredCount: Int
+    package var runningCount: Int
+    package var healthyCount: Int
+    package var deployments: [DeploymentState]
+    package var tasks: [TaskStatus]
     /// The latest stopped tasks and why they stopped, newest first.
-    public var recentStops: [String]
+    package var recentStops: [String]
 
-    public var serviceState: ServiceState {
+    package var serviceState: ServiceState {
         ServiceState(
             name: name, arn: "local:service/\(name)", taskDefinition: taskDefinition, desiredCount: desiredCount,
             runningCount: runningCount,
@@ -39,38 +39,38 @@ public struct ServiceStatus: Codable, Sendable, Hashable {
 }
 
 /// An alarm and its state.
-public struct AlarmStatus: Codable, Sendable, Hashable {
-    public var name: String
-    public var listener: String
-    public var service: String?
-    public var metric: String
-    public var state: AlarmStateValue
-    public var reason: String
-    public var updatedAt: Date?
+package struct AlarmStatus: Codable, Sendable, Hashable {
+    package var name: String
+    package var listener: String
+    package var service: String?
+    package var metric: String
+    package var state: AlarmStateValue
+    package var reason: String
+    package var updatedAt: Date?
 
-    public var alarmState: AlarmState { AlarmState(name: name, state: state, reason: reason, updatedAt: updatedAt) }
+    package var alarmState: AlarmState { AlarmState(name: name, state: state, reason: reason, updatedAt: updatedAt) }
 }
 
 /// A listener of the load balancer.
-public struct ListenerStatus: Codable, Sendable, Hashable {
-    public var name: String
-    public var port: Int
-    public var healthCheckPath: String?
+package struct ListenerStatus: Codable, Sendable, Hashable {
+    package var name: String
+    package var port: Int
+    package var healthCheckPath: String?
     /// Why it is not listening, if it is not.
-    public var error: String?
-    public var targets: Int
-    public var requestsLastMinute: Int
-    public var targetErrorsLastMinute: Int
+    package var error: String?
+    package var targets: Int
+    package var requestsLastMinute: Int
+    package var targetErrorsLastMinute: Int
 }
 
 /// Everything `pipeline agent status` prints.
-public struct AgentStatus: Codable, Sendable {
-    public var pid: Int32
-    public var stateDir: String
-    public var frontPort: Int?
-    public var listeners: [ListenerStatus]
-    public var services: [ServiceStatus]
-    public var alarms: [AlarmStatus]
+package struct AgentStatus: Codable, Sendable {
+    package var pid: Int32
+    package var stateDir: String
+    package var frontPort: Int?
+    package var listeners: [ListenerStatus]
+    package var services: [ServiceStatus]
+    package var alarms: [AlarmStatus]
     /// Host name → listener, from dns-alias.
-    public var hosts: [String: String]
+    package var hosts: [String: String]
 }

@@ -2,31 +2,31 @@ import Foundation
 import PipelineCore
 
 /// An alarm in CloudWatch's vocabulary, evaluated by the agent over the load balancer's metrics.
-public struct AlarmSpec: Codable, Sendable, Hashable {
-    public var name: String
+package struct AlarmSpec: Codable, Sendable, Hashable {
+    package var name: String
     /// RequestCount, HTTPCode_Target_5XX_Count, HTTPCode_Target_4XX_Count, HTTPCode_Target_2XX_Count,
     /// HTTPCode_ELB_5XX_Count or TargetResponseTime.
-    public var metric: String
+    package var metric: String
     /// Sum, Average, Minimum, Maximum, SampleCount or a percentile such as p99.
-    public var statistic: String
+    package var statistic: String
     /// Seconds; a multiple of 10.
-    public var period: Int
-    public var evaluationPeriods: Int
-    public var datapointsToAlarm: Int
-    public var threshold: Double
-    public var comparisonOperator: String
+    package var period: Int
+    package var evaluationPeriods: Int
+    package var datapointsToAlarm: Int
+    package var threshold: Double
+    package var comparisonOperator: String
     /// The listener (named after the main service) whose traffic the alarm reads.
-    public var listener: String
+    package var listener: String
     /// Only this service's targets (`dimensions: {service: NAME}`); nil: every service behind the listener.
-    public var service: String?
+    package var service: String?
     /// missing (default), notBreaching, breaching or ignore.
-    public var treatMissingData: String
+    package var treatMissingData: String
 
-    public static let metrics: Set<String> = [
+    package static let metrics: Set<String> = [
         "RequestCount", "HTTPCode_Target_5XX_Count", "HTTPCode_Target_4XX_Count", "HTTPCode_Target_2XX_Count",
         "HTTPCode_ELB_5XX_Count", "TargetResponseTime",
     ]
-    public static let operators: Set<String> = [
+    package static let operators: Set<String> = [
         "GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold",
     ]
     static let keys: Set<String> = [
@@ -35,7 +35,7 @@ public struct AlarmSpec: Codable, Sendable, Hashable {
     ]
 
     /// Reads `target.alarms[i]`; errors name the field (`field` is e.g. `target.alarms[0]`).
-    public static func parse(_ value: InputValue, listener: String, field: String) throws -> AlarmSpec {
+    package static func parse(_ value: InputValue, listener: String, field: String) throws -> AlarmSpec {
         guard case .map(let m) = value else { throw PipelineError(.invalidInput, "\(field) must be a map") }
         func fail(_ key: String, _ message: String) -> PipelineError {
             PipelineError(.invalidInput, "\(field).\(key): \(message)")

@@ -3,9 +3,9 @@ import PipelineCore
 
 /// The local provider as a `DeploymentTarget`: every call goes to the agent; registering a task
 /// definition first exports the run's commit as the revision's folder.
-public struct LocalDeploymentTarget: DeploymentTarget {
-    public let client: AgentClient
-    public let paths: LocalPaths
+package struct LocalDeploymentTarget: DeploymentTarget {
+    package let client: AgentClient
+    package let paths: LocalPaths
     /// The commit being deployed.
     let source: (any SourceTree)?
 
@@ -13,7 +13,7 @@ public struct LocalDeploymentTarget: DeploymentTarget {
     /// not have it yet, is reported as it would be created: no task definition, no task.
     var declared: LocalTargetSettings?
 
-    public init(
+    package init(
         client: AgentClient, paths: LocalPaths, source: (any SourceTree)?, declared: LocalTargetSettings? = nil
     ) {
         self.client = client
@@ -22,17 +22,17 @@ public struct LocalDeploymentTarget: DeploymentTarget {
         self.declared = declared
     }
 
-    public var description: String { "the local agent (\(paths.root.path))" }
+    package var description: String { "the local agent (\(paths.root.path))" }
 
-    public func latestTaskDefinition(family: String) async throws -> TaskDefinitionRecord? {
+    package func latestTaskDefinition(family: String) async throws -> TaskDefinitionRecord? {
         try await client.call(.latestTaskDefinition(family: family)).taskDefinition?.record
     }
 
-    public func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord? {
+    package func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord? {
         try await client.call(.taskDefinition(ref: arn)).taskDefinition?.record
     }
 
-    public func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
+    package func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
         -> TaskDefinitionRecord
     {
         _ = try ContainerSpec.parse(document)
@@ -51,7 +51,7 @@ public struct LocalDeploymentTarget: DeploymentTarget {
         }
     }
 
-    public func service(_ name: String) async throws -> ServiceState? {
+    package func service(_ name: String) async throws -> ServiceState? {
         if let state = try await client.call(.service(name: name)).service?.serviceState { return state }
         guard let declared, declared.service == name else { return nil }
         return ServiceState(
@@ -59,7 +59,7 @@ public struct LocalDeploymentTarget: DeploymentTarget {
             runningCount: 0, deployments: [])
     }
 
-    public func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
+    package func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
         async throws -> ServiceState
     {
         let request = AgentRequest.createService(
@@ -70,7 +70,7 @@ public struct LocalDeploymentTarget: DeploymentTarget {
         return state
     }
 
-    public func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState {
+    package func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState {
         var u = LocalServiceUpdate()
         u.taskDefinition = update.taskDefinition
         u.desiredCount = update.desiredCount
@@ -87,15 +87,15 @@ public struct LocalDeploymentTarget: DeploymentTarget {
         return state
     }
 
-    public func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] {
+    package func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] {
         try await client.call(.tasks(service: service, includeStopped: includeStopped)).tasks ?? []
     }
 
-    public func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition] {
+    package func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition] {
         try await client.call(.alarmHistory(names: names, prefix: prefix, since: since)).history ?? []
     }
 
-    public func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {
+    package func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {
         var states = (try await client.call(.alarms(names: names, prefix: prefix)).alarms ?? []).map(\.alarmState)
         for alarm in declared?.alarms ?? [] where !states.contains(where: { $0.name == alarm.name }) {
             guard names.contains(alarm.name) || prefix.map({ alarm.name.hasPrefix($0) }) == true else { continue }
@@ -108,25 +108,25 @@ public struct LocalDeploymentTarget: DeploymentTarget {
     }
 
     /// A local "load balancer" is the listener of a main service: `load_balancer: <service>`.
-    public func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget {
+    package func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget {
         let name = nameOrARN.split(separator: "/").last.map(String.init) ?? nameOrARN
         return AliasTarget(dnsName: name, hostedZoneID: "local", evaluateTargetHealth: true)
     }
 
-    public func serviceDiscoveryAlias(namespaceID: String, service: String) async throws -> AliasTarget {
+    package func serviceDiscoveryAlias(namespaceID: String, service: String) async throws -> AliasTarget {
         AliasTarget(dnsName: service, hostedZoneID: "local", evaluateTargetHealth: true)
     }
 
-    public func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws
+    package func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws
         -> String
     {
         try await client.call(.upsertAlias(host: name, listener: target.dnsName)).change ?? ""
     }
 
-    public func changeStatus(_ changeID: String) async throws -> ChangeStatus { .inSync }
+    package func changeStatus(_ changeID: String) async throws -> ChangeStatus { .inSync }
 
     /// Sets up the pipeline's listener, alarms and main service on the agent.
-    public func configure(_ settings: LocalTargetSettings) async throws {
+    package func configure(_ settings: LocalTargetSettings) async throws {
         let request = AgentRequest.configure(
             service: settings.service, listener: settings.listener, alarms: settings.alarms,
             desiredCount: settings.desiredCount)

@@ -1,14 +1,14 @@
 import Foundation
 
 /// Where the local provider keeps its files: `<state-dir>/local/`.
-public struct LocalPaths: Sendable {
+package struct LocalPaths: Sendable {
     /// `<state-dir>/local`.
-    public let root: URL
+    package let root: URL
 
-    public init(stateRoot: URL) { root = stateRoot.appendingPathComponent("local") }
+    package init(stateRoot: URL) { root = stateRoot.appendingPathComponent("local") }
 
     /// The agent's control socket; under /tmp when the state dir's path is too long for a unix socket.
-    public var socket: String {
+    package var socket: String {
         let path = root.appendingPathComponent("agent.sock").path
         guard path.utf8.count >= 100 else { return path }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -16,27 +16,27 @@ public struct LocalPaths: Sendable {
         return "/tmp/pipeline-agent-\(String(hash, radix: 16)).sock"
     }
     /// The agent's pid.
-    public var pidFile: String { root.appendingPathComponent("agent.pid").path }
+    package var pidFile: String { root.appendingPathComponent("agent.pid").path }
     /// Held (flock) by the running agent for its whole life.
-    public var lockFile: String { root.appendingPathComponent("agent.lock").path }
+    package var lockFile: String { root.appendingPathComponent("agent.lock").path }
     /// Held while a CLI checks for, and starts, an agent.
-    public var startLockFile: String { root.appendingPathComponent("agent-start.lock").path }
+    package var startLockFile: String { root.appendingPathComponent("agent-start.lock").path }
     /// The background agent's own log.
-    public var agentLog: String { root.appendingPathComponent("agent.log").path }
+    package var agentLog: String { root.appendingPathComponent("agent.log").path }
     /// The persisted desired state.
-    public var stateFile: URL { root.appendingPathComponent("state.json") }
+    package var stateFile: URL { root.appendingPathComponent("state.json") }
     /// `record_name` → 127.0.0.1 lines, hosts-file format.
-    public var hostsFile: URL { root.appendingPathComponent("hosts") }
+    package var hostsFile: URL { root.appendingPathComponent("hosts") }
     /// Snapshots of the repository, one per revision.
-    public var revisions: URL { root.appendingPathComponent("revisions") }
+    package var revisions: URL { root.appendingPathComponent("revisions") }
     /// Per-task log files.
-    public var taskLogs: URL { root.appendingPathComponent("tasks") }
+    package var taskLogs: URL { root.appendingPathComponent("tasks") }
 
-    public func revisionFolder(family: String, revision: Int) -> URL {
+    package func revisionFolder(family: String, revision: Int) -> URL {
         revisions.appendingPathComponent(family).appendingPathComponent(String(revision))
     }
 
-    public func createFolders() throws {
+    package func createFolders() throws {
         for url in [root, revisions, taskLogs] {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         }

@@ -3,14 +3,14 @@ import PipelineCore
 
 /// `provider: local`: the pipeline's service as processes on this machine, behind the agent's load
 /// balancer, with its metrics and alarms (see docs/local.md).
-public struct LocalProvider: DeploymentProvider {
+package struct LocalProvider: DeploymentProvider {
     /// The `local` provider's name, summary and settings.
-    public static let descriptor = ProviderDescriptor(
+    package static let descriptor = ProviderDescriptor(
         name: "local", summary: "Runs the service as processes on this machine behind a local load balancer.",
         settings: Settings.self)
 
     /// What `provider: local` takes under `target:`.
-    public struct Settings: InputDeclarations {
+    package struct Settings: InputDeclarations {
         let service = Input<String>(required: "service", help: "the service to run")
         let listenerPort = Input<Int?>("listener_port", help: "the load balancer's port (1–65535)")
         let healthCheckPath = Input<String?>(
@@ -20,14 +20,14 @@ public struct LocalProvider: DeploymentProvider {
         let cluster = Input<String?>("cluster", help: "ignored (accepted so that a pipeline can switch providers)")
         let region = Input<String?>("region", help: "ignored (accepted so that a pipeline can switch providers)")
         /// The declarations.
-        public init() {}
+        package init() {}
     }
 
     /// The provider.
-    public init() {}
+    package init() {}
 
     /// Checks listener, health check, desired count and alarms.
-    public static func check(_ target: TargetConfig, locate: (String) -> SourceLocation?) -> [Diagnostic] {
+    package static func check(_ target: TargetConfig, locate: (String) -> SourceLocation?) -> [Diagnostic] {
         do {
             _ = try LocalTargetSettings.parse(target)
             return []
@@ -40,7 +40,7 @@ public struct LocalProvider: DeploymentProvider {
 
     /// Starts the agent when none runs and sets up the pipeline's service on it (a read-only request only
     /// declares the settings).
-    public func makeTarget(_ request: TargetRequest) async throws -> any DeploymentTarget {
+    package func makeTarget(_ request: TargetRequest) async throws -> any DeploymentTarget {
         let pipeline = request.pipeline
         let text = try? request.source.readText(pipeline.file)
         let tree = text.flatMap { try? LocatedValue.parse(yaml: $0, file: pipeline.file) }

@@ -2,14 +2,14 @@ import Foundation
 import PipelineCore
 
 /// A pipeline's `target:` for `provider: local`, checked.
-public struct LocalTargetSettings: Sendable {
-    public var service: String
-    public var listener: LocalListener?
-    public var alarms: [AlarmSpec]
-    public var desiredCount: Int
+package struct LocalTargetSettings: Sendable {
+    package var service: String
+    package var listener: LocalListener?
+    package var alarms: [AlarmSpec]
+    package var desiredCount: Int
 
     /// Reads the settings; errors name the file, the line (through `locate`, given a key path) and the key.
-    public static func parse(
+    package static func parse(
         _ target: TargetConfig, file: String, locate: (String) -> SourceLocation? = { _ in nil }
     ) throws -> LocalTargetSettings {
         do { return try parse(target) } catch let e as PipelineError {

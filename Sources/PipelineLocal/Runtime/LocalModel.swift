@@ -2,81 +2,81 @@ import Foundation
 import PipelineCore
 
 /// A registered task definition and the snapshot of the commit it runs.
-public struct LocalTaskDefinition: Codable, Sendable, Hashable {
-    public var family: String
-    public var revision: Int
-    public var document: JSONValue
+package struct LocalTaskDefinition: Codable, Sendable, Hashable {
+    package var family: String
+    package var revision: Int
+    package var document: JSONValue
     /// The folder tasks of this revision run in (an export of the commit).
-    public var snapshot: String
-    public var tags: [String: String]
+    package var snapshot: String
+    package var tags: [String: String]
 
-    public var arn: String { "local:task-definition/\(family):\(revision)" }
+    package var arn: String { "local:task-definition/\(family):\(revision)" }
 
-    public var record: TaskDefinitionRecord {
+    package var record: TaskDefinitionRecord {
         TaskDefinitionRecord(arn: arn, family: family, revision: revision, document: document)
     }
 }
 
 /// One deployment of a local service.
-public struct LocalDeployment: Codable, Sendable, Hashable {
-    public var id: String
-    public var taskDefinition: String
+package struct LocalDeployment: Codable, Sendable, Hashable {
+    package var id: String
+    package var taskDefinition: String
     /// PRIMARY or ACTIVE.
-    public var status: DeploymentStatus
+    package var status: DeploymentStatus
     /// IN_PROGRESS, COMPLETED or FAILED.
-    public var rolloutState: RolloutState
-    public var rolloutStateReason: String
-    public var failedTasks: Int
-    public var createdAt: Date
+    package var rolloutState: RolloutState
+    package var rolloutStateReason: String
+    package var failedTasks: Int
+    package var createdAt: Date
 }
 
 /// A service as the agent keeps it: what should run, and how to roll it out.
-public struct LocalService: Codable, Sendable, Hashable {
-    public var name: String
+package struct LocalService: Codable, Sendable, Hashable {
+    package var name: String
     /// The load balancer (named after the main service) its tasks register with, if any.
-    public var loadBalancer: String?
-    public var desiredCount: Int
-    public var maximumPercent: Int
-    public var minimumHealthyPercent: Int
-    public var circuitBreaker: Bool
-    public var circuitBreakerRollback: Bool
+    package var loadBalancer: String?
+    package var desiredCount: Int
+    package var maximumPercent: Int
+    package var minimumHealthyPercent: Int
+    package var circuitBreaker: Bool
+    package var circuitBreakerRollback: Bool
     /// Newest first; the first is PRIMARY.
-    public var deployments: [LocalDeployment]
+    package var deployments: [LocalDeployment]
     /// The task definition of the last COMPLETED deployment (what the circuit breaker rolls back to).
-    public var lastCompleted: String?
+    package var lastCompleted: String?
 
-    public var primary: LocalDeployment? { deployments.first }
-    public var taskDefinition: String { primary?.taskDefinition ?? "" }
+    package var primary: LocalDeployment? { deployments.first }
+    package var taskDefinition: String { primary?.taskDefinition ?? "" }
 }
 
 /// A listener: `127.0.0.1:port` in front of the tasks of every service registered with it.
-public struct LocalListener: Codable, Sendable, Hashable {
-    public var name: String
-    public var port: Int
-    public var healthCheckPath: String?
+package struct LocalListener: Codable, Sendable, Hashable {
+    package var name: String
+    package var port: Int
+    package var healthCheckPath: String?
 }
 
 /// A task process the agent started, remembered so that a restarted agent can stop leftovers.
-public struct LocalTaskPID: Codable, Sendable, Hashable {
-    public var task: String
-    public var service: String
-    public var pid: Int32
+package struct LocalTaskPID: Codable, Sendable, Hashable {
+    package var task: String
+    package var service: String
+    package var pid: Int32
 }
 
 /// Everything the agent must bring back after a restart.
-public struct LocalDesiredState: Codable, Sendable {
-    public var taskDefinitions: [String: [LocalTaskDefinition]] = [:]
-    public var services: [String: LocalService] = [:]
-    public var listeners: [String: LocalListener] = [:]
-    public var alarms: [String: AlarmSpec] = [:]
+package struct LocalDesiredState: Codable, Sendable {
+    package var taskDefinitions: [String: [LocalTaskDefinition]] = [:]
+    package var services: [String: LocalService] = [:]
+    package var listeners: [String: LocalListener] = [:]
+    package var alarms: [String: AlarmSpec] = [:]
     /// Host name → listener name (dns-alias).
-    public var aliases: [String: String] = [:]
-    public var processes: [LocalTaskPID] = []
-    public var nextID = 1
+    package var aliases: [String: String] = [:]
+    package var processes: [LocalTaskPID] = []
+    package var nextID = 1
 
-    public init() {}
+    package init() {}
 
-    public func taskDefinition(_ ref: String) -> LocalTaskDefinition? {
+    package func taskDefinition(_ ref: String) -> LocalTaskDefinition? {
         var name = ref
         if name.hasPrefix("local:task-definition/") { name.removeFirst("local:task-definition/".count) }
         let parts = name.split(separator: ":")
@@ -87,18 +87,18 @@ public struct LocalDesiredState: Codable, Sendable {
 }
 
 /// What a container of a task definition runs, read from its `containerDefinitions` entry.
-public struct ContainerSpec: Sendable, Hashable {
-    public var name: String
-    public var argv: [String]
-    public var environment: [String: String]
-    public var essential: Bool
-    public var hasPort: Bool
-    public var workingDirectory: String?
-    public var healthCheck: HealthCheckSpec?
-    public var stopTimeout: Int
+package struct ContainerSpec: Sendable, Hashable {
+    package var name: String
+    package var argv: [String]
+    package var environment: [String: String]
+    package var essential: Bool
+    package var hasPort: Bool
+    package var workingDirectory: String?
+    package var healthCheck: HealthCheckSpec?
+    package var stopTimeout: Int
 
     /// The containers of a task definition document; throws a message naming the field when one cannot run.
-    public static func parse(_ document: JSONValue) throws -> [ContainerSpec] {
+    package static func parse(_ document: JSONValue) throws -> [ContainerSpec] {
         guard let containers = document["containerDefinitions"]?.arrayValue, !containers.isEmpty else {
             throw PipelineError(.invalidInput, "the task definition has no containerDefinitions")
         }
@@ -146,13 +146,13 @@ public struct ContainerSpec: Sendable, Hashable {
 }
 
 /// A container `healthCheck`, as ECS reads it.
-public struct HealthCheckSpec: Sendable, Hashable {
+package struct HealthCheckSpec: Sendable, Hashable {
     /// The argv to run (`CMD` as is; `CMD-SHELL` through `/bin/sh -c`).
-    public var argv: [String]
-    public var interval: Int
-    public var timeout: Int
-    public var retries: Int
-    public var startPeriod: Int
+    package var argv: [String]
+    package var interval: Int
+    package var timeout: Int
+    package var retries: Int
+    package var startPeriod: Int
 
     static func parse(_ value: JSONValue, field: String) throws -> HealthCheckSpec {
         let command = try ContainerSpec.strings(value["command"], "\(field).command")

@@ -2,21 +2,21 @@ import Foundation
 import PipelineCore
 
 /// How `updateService` changes a service.
-public struct LocalServiceUpdate: Codable, Sendable {
-    public var taskDefinition: String?
-    public var desiredCount: Int?
-    public var maximumPercent: Int?
-    public var minimumHealthyPercent: Int?
-    public var circuitBreaker: Bool?
-    public var circuitBreakerRollback: Bool?
+package struct LocalServiceUpdate: Codable, Sendable {
+    package var taskDefinition: String?
+    package var desiredCount: Int?
+    package var maximumPercent: Int?
+    package var minimumHealthyPercent: Int?
+    package var circuitBreaker: Bool?
+    package var circuitBreakerRollback: Bool?
     /// Start a new deployment even when the task definition does not change.
-    public var forceNewDeployment: Bool?
-    public init() {}
+    package var forceNewDeployment: Bool?
+    package init() {}
 }
 
 extension LocalRuntime {
     /// Sets up a pipeline's target: its listener, its alarms, and its main service when it does not exist yet.
-    public func configure(service: String, listener: LocalListener?, alarms: [AlarmSpec], desiredCount: Int)
+    package func configure(service: String, listener: LocalListener?, alarms: [AlarmSpec], desiredCount: Int)
         async throws
     {
         if let listener {
@@ -60,7 +60,7 @@ extension LocalRuntime {
     }
 
     /// Registers a revision; `snapshot` (a folder the caller filled) becomes the revision's folder.
-    public func registerTaskDefinition(_ document: JSONValue, tags: [String: String], snapshot: String) throws
+    package func registerTaskDefinition(_ document: JSONValue, tags: [String: String], snapshot: String) throws
         -> LocalTaskDefinition
     {
         guard let family = document["family"]?.stringValue, !family.isEmpty else {
@@ -84,11 +84,11 @@ extension LocalRuntime {
         return record
     }
 
-    public func taskDefinition(_ ref: String) -> LocalTaskDefinition? { state.taskDefinition(ref) }
+    package func taskDefinition(_ ref: String) -> LocalTaskDefinition? { state.taskDefinition(ref) }
 
-    public func latestTaskDefinition(family: String) -> LocalTaskDefinition? { state.taskDefinitions[family]?.last }
+    package func latestTaskDefinition(family: String) -> LocalTaskDefinition? { state.taskDefinitions[family]?.last }
 
-    public func serviceStatus(_ name: String) -> ServiceStatus? {
+    package func serviceStatus(_ name: String) -> ServiceStatus? {
         guard let service = state.services[name] else { return nil }
         let own = tasks.values.filter { $0.service == name }.sorted { $0.startedAt < $1.startedAt }
         let deployments = service.deployments.map { d in
@@ -108,7 +108,7 @@ extension LocalRuntime {
     }
 
     /// Creates `name` behind the same listener as `template`.
-    public func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
+    package func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
         throws -> ServiceStatus
     {
         guard let source = state.services[template] else {
@@ -129,7 +129,7 @@ extension LocalRuntime {
         return serviceStatus(name)!
     }
 
-    public func updateService(_ name: String, _ update: LocalServiceUpdate) throws -> ServiceStatus {
+    package func updateService(_ name: String, _ update: LocalServiceUpdate) throws -> ServiceStatus {
         guard var service = state.services[name] else {
             throw PipelineError(.notFound, "service \(name) does not exist on the local agent")
         }
@@ -158,21 +158,21 @@ extension LocalRuntime {
     }
 
     /// The service's tasks as readiness judges them: running ones and, with `includeStopped`, recently stopped ones.
-    public func taskStates(_ name: String, includeStopped: Bool) -> [TaskState] {
+    package func taskStates(_ name: String, includeStopped: Bool) -> [TaskState] {
         var out = tasks.values.filter { $0.service == name }.sorted { $0.startedAt < $1.startedAt }.map(\.taskState)
         if includeStopped { out += stoppedTasks[name] ?? [] }
         return out
     }
 
     /// Alarm state changes at or after `since`, oldest first.
-    public func alarmHistory(names: [String], prefix: String?, since: Date) -> [AlarmTransition] {
+    package func alarmHistory(names: [String], prefix: String?, since: Date) -> [AlarmTransition] {
         evaluateAlarms(force: true)
         return alarmTransitions.filter { t in
             t.at >= since && (names.contains(t.alarm) || (prefix.map { t.alarm.hasPrefix($0) } ?? false))
         }
     }
 
-    public func alarms(names: [String], prefix: String?) -> [AlarmStatus] {
+    package func alarms(names: [String], prefix: String?) -> [AlarmStatus] {
         evaluateAlarms(force: true)
         return alarmStates.values.filter { a in
             names.contains(a.name) || (prefix.map { a.name.hasPrefix($0) } ?? false)
@@ -180,7 +180,7 @@ extension LocalRuntime {
     }
 
     /// Routes `host` (by Host header on the front listener) to a listener; returns a change id, or "" when unchanged.
-    public func upsertAlias(host: String, listener: String) throws -> String {
+    package func upsertAlias(host: String, listener: String) throws -> String {
         guard state.listeners[listener] != nil else {
             throw PipelineError(.notFound, "no listener \(listener) on the local agent (is target.listener_port set?)")
         }
@@ -195,7 +195,7 @@ extension LocalRuntime {
         return nextID("change")
     }
 
-    public func status() -> AgentStatus {
+    package func status() -> AgentStatus {
         let services = state.services.keys.sorted().compactMap { serviceStatus($0) }
         let listeners = state.listeners.values.sorted { $0.name < $1.name }.map { l in
             let traffic = router.lastMinute(listener: l.name, service: nil)

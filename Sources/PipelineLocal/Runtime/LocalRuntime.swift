@@ -4,10 +4,10 @@ import PipelineCore
 
 /// The local platform: services kept at their desired count as processes, rolled out like ECS, behind
 /// the load balancer, with alarms over its metrics. `pipeline agent` runs one; the state survives it.
-public actor LocalRuntime {
+package actor LocalRuntime {
     let paths: LocalPaths
     let logger: Logger
-    public nonisolated let router = Router()
+    package nonisolated let router = Router()
     let balancer: LoadBalancer
     let frontPort: Int?
     var state: LocalDesiredState
@@ -29,7 +29,7 @@ public actor LocalRuntime {
     var stopping = false
     let baseEnvironment: [String: String]
 
-    public init(paths: LocalPaths, frontPort: Int?, environment: [String: String], logger: Logger) throws {
+    package init(paths: LocalPaths, frontPort: Int?, environment: [String: String], logger: Logger) throws {
         self.paths = paths
         self.logger = logger
         self.frontPort = frontPort
@@ -50,7 +50,7 @@ public actor LocalRuntime {
     }
 
     /// Stops what an earlier agent left running, binds the listeners, and brings the services back.
-    public func start() async {
+    package func start() async {
         await stopLeftovers()
         if let frontPort {
             do { front = try await balancer.listen(port: frontPort, route: .byHost) } catch {
@@ -101,7 +101,7 @@ public actor LocalRuntime {
     }
 
     /// Runs the scheduler until `shutdown`.
-    public func run() async {
+    package func run() async {
         while !stopping {
             tick()
             try? await Task.sleep(for: .milliseconds(100))
@@ -109,7 +109,7 @@ public actor LocalRuntime {
     }
 
     /// Stops every task gracefully (drain, SIGTERM, SIGKILL after stopTimeout) and the listeners.
-    public func shutdown() async {
+    package func shutdown() async {
         stopping = true
         for id in tasks.keys { beginStop(id, reason: "the agent is stopping", failed: false) }
         let longest = tasks.values.map(\.stopTimeout).max() ?? 0

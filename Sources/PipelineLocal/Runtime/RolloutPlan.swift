@@ -1,16 +1,16 @@
 /// What a service's scheduler does next, from ECS's rules: at most `maximumPercent` of the desired
 /// count running (draining and stopping tasks included) and at least `minimumHealthyPercent` healthy.
-public struct RolloutPlan: Sendable, Equatable {
+package struct RolloutPlan: Sendable, Equatable {
     /// A task as the plan sees it.
-    public struct Task: Sendable, Equatable {
-        public var id: String
+    package struct Task: Sendable, Equatable {
+        package var id: String
         /// Belongs to the PRIMARY deployment.
-        public var primary: Bool
+        package var primary: Bool
         /// Passed its health checks and serves.
-        public var healthy: Bool
+        package var healthy: Bool
         /// Being drained or stopped: still occupies a slot, no longer counts.
-        public var stopping: Bool
-        public init(id: String, primary: Bool, healthy: Bool, stopping: Bool) {
+        package var stopping: Bool
+        package init(id: String, primary: Bool, healthy: Bool, stopping: Bool) {
             self.id = id
             self.primary = primary
             self.healthy = healthy
@@ -19,16 +19,17 @@ public struct RolloutPlan: Sendable, Equatable {
     }
 
     /// How many PRIMARY tasks to start.
-    public var start: Int
+    package var start: Int
     /// Tasks to drain and stop.
-    public var stop: [String]
+    package var stop: [String]
 
-    public init(start: Int, stop: [String]) {
+    package init(start: Int, stop: [String]) {
         self.start = start
         self.stop = stop
     }
 
-    public static func make(desired: Int, maximumPercent: Int, minimumHealthyPercent: Int, tasks: [Task]) -> RolloutPlan
+    package static func make(desired: Int, maximumPercent: Int, minimumHealthyPercent: Int, tasks: [Task])
+        -> RolloutPlan
     {
         let maxTotal = max(desired, desired * maximumPercent / 100)
         let minHealthy = (desired * minimumHealthyPercent + 99) / 100

@@ -3,12 +3,12 @@ import PipelineCore
 
 /// Writes the files of a source tree (for git, the commit read through libgit2) into a folder, keeping
 /// executable bits: the local counterpart of building an image from the commit.
-public enum SnapshotExporter {
-    public static let skipped: Set<String> = [".git", ".pipeline"]
+package enum SnapshotExporter {
+    package static let skipped: Set<String> = [".git", ".pipeline"]
 
     /// Exports `tree` into `folder` (created); returns the number of files written.
     @discardableResult
-    public static func export(_ tree: any SourceTree, to folder: URL) throws -> Int {
+    package static func export(_ tree: any SourceTree, to folder: URL) throws -> Int {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return try copy(tree, "", into: folder)
     }

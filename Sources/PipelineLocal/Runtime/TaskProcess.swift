@@ -112,6 +112,6 @@ enum TaskProcess {
 }
 
 /// A free TCP port on 127.0.0.1 (for listeners, tests and benchmarks).
-public enum FreePort {
-    public static func next() throws -> Int { try TaskProcess.freePort() }
+package enum FreePort {
+    package static func next() throws -> Int { try TaskProcess.freePort() }
 }

@@ -6,7 +6,7 @@ import NIOPosix
 
 /// The local load balancer: HTTP reverse proxies on 127.0.0.1 that spread requests round-robin over the
 /// healthy targets the `Router` holds, and a front listener that picks the listener by Host header.
-public final class LoadBalancer: Sendable {
+package final class LoadBalancer: Sendable {
     let router: Router
     let client: HTTPClient
 
@@ -16,7 +16,7 @@ public final class LoadBalancer: Sendable {
         case byHost
     }
 
-    public init(router: Router) {
+    package init(router: Router) {
         self.router = router
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(60)))
@@ -25,15 +25,15 @@ public final class LoadBalancer: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    public func shutdown() async {
+    package func shutdown() async {
         try? await client.shutdown()
     }
 
     /// A bound listener; `close()` stops accepting.
-    public struct Bound: Sendable {
+    package struct Bound: Sendable {
         let channel: any Channel
-        public let port: Int
-        public func close() async { try? await channel.close() }
+        package let port: Int
+        package func close() async { try? await channel.close() }
     }
 
     /// Binds 127.0.0.1:port and serves in the background.

@@ -3,12 +3,12 @@ import Foundation
 /// The load balancer's routing table: the healthy targets behind each listener, the requests in flight
 /// per task (so that draining waits for them) and the metrics. One lock guards it all, so a task removed
 /// from the table can't be picked afterwards, and its in-flight count only goes down.
-public final class Router: @unchecked Sendable {
+package final class Router: @unchecked Sendable {
     // @unchecked: every field is guarded by `lock`.
-    public struct Target: Sendable, Hashable {
-        public var task: String
-        public var service: String
-        public var port: Int
+    package struct Target: Sendable, Hashable {
+        package var task: String
+        package var service: String
+        package var port: Int
     }
 
     private let lock = NSLock()
@@ -18,7 +18,7 @@ public final class Router: @unchecked Sendable {
     private var hosts: [String: String] = [:]
     private var metrics = MetricStore()
 
-    public init() {}
+    package init() {}
 
     /// Replaces the targets of every listener.
     func setPools(_ pools: [String: [Target]]) { lock.withLock { self.pools = pools } }

@@ -13,6 +13,7 @@ public enum ChildProcess {
         case exited(Int32)
         case signaled(Int32)
 
+        /// `exited with code N` or `killed by signal N`.
         public var description: String {
             switch self {
             case .exited(let code): return "exited with code \(code)"
@@ -23,6 +24,7 @@ public enum ChildProcess {
 
     /// What a finished process left.
     public struct Result: Sendable {
+        /// How it ended.
         public var termination: Termination
         /// stdout, at most `stdoutLimit` bytes.
         public var stdout: Data

@@ -8,6 +8,7 @@ import Foundation
 /// in a process group of its own (so a stop reaches its children too) or, with `newSession`, a session
 /// of its own, detached from any terminal. `actions` says where its standard descriptors go.
 public enum Spawn {
+    /// Starts `argv` with the environment, file actions and (optionally) a new session; returns its pid.
     public static func start(
         _ path: String, _ arguments: [String], environment: [String: String],
         actions: inout posix_spawn_file_actions_t, newSession: Bool = false
@@ -22,7 +23,12 @@ public enum Spawn {
         sigemptyset(&defaults)
         for s in [SIGTERM, SIGINT, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD] { sigaddset(&defaults, s) }
         posix_spawnattr_setsigdefault(&attributes, &defaults)
-        let setsid: Int32 = 0x80  // POSIX_SPAWN_SETSID (glibc)
+        #if canImport(Darwin)
+            let setsid = Int32(POSIX_SPAWN_SETSID)
+        #else
+            // POSIX_SPAWN_SETSID: glibc ≥ 2.26 defines it; Swift's Glibc module does not export it.
+            let setsid: Int32 = 0x80
+        #endif
         var flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF
         if newSession {
             flags |= setsid
