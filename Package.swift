@@ -129,6 +129,7 @@ let package = Package(
                 "PipelineLocal", "PipelineTestKit", "PipelineTestSupport", "pipeline", "pipeline-testkit",
                 "pipeline-webhook", "pipeline-custom-provider", "pipeline-fuzz",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
     ],

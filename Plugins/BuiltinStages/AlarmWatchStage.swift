@@ -64,6 +64,19 @@ package struct AlarmWatchStage: Stage {
         let bake = try context.inputs(Inputs.self).bakeTime
         let poll = spec.pollInterval
         let logger = context.logger
+        if context.isDryRun {
+            // A dry run waits for nothing: one look, then what the bake would do.
+            let states = try await target.alarms(names: spec.names, prefix: spec.prefix)
+            let missing = spec.names.filter { name in !states.contains { $0.name == name } }
+            if !missing.isEmpty {
+                throw StageFailure("alarm(s) \(missing.joined(separator: ", ")) do not exist on \(target.description)")
+            }
+            let seen = states.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
+            logger.info(
+                "would watch \(max(states.count, spec.names.count)) alarm(s) for \(Duration.describe(bake) ?? "0")\(seen.isEmpty ? "" : " (now: \(seen))")"
+            )
+            return StageOutputs([Outputs.alarmsChecked: .number(Double(states.count))])
+        }
         // The engine's baseline, taken before the first change; a stage run on its own takes one now.
         let watched: AlarmGuard
         if let taken = context.services.get(AlarmGuardBox.self)?.alarmGuard {

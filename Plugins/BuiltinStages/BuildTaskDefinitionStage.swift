@@ -32,12 +32,15 @@ package struct BuildTaskDefinitionStage: Stage {
 
     package init() {}
 
-    static func render(_ raw: StageInputs, source: any SourceTree, scope: ExpressionScope) throws -> JSONValue {
+    static func render(_ raw: StageInputs, source: any SourceTree, scope: ExpressionScope) throws
+        -> TaskDefinitionTemplate.Rendered
+    {
         let inputs = try raw.declared(Inputs.self)
         let path = inputs.template
-        let document = try TaskDefinitionTemplate.render(
+        let rendered = try TaskDefinitionTemplate.render(
             path: path, source: source, scope: scope, image: inputs.image, container: inputs.container,
             environment: inputs.environment)
+        let document = rendered.document
         let leaks = SecretFields.find(in: document, redactor: Redactor(environment: scope.environment))
         if !leaks.isEmpty {
             throw PipelineError(
@@ -51,7 +54,7 @@ package struct BuildTaskDefinitionStage: Stage {
                     )
                 })
         }
-        return document
+        return rendered
     }
 
     package static func preflight(_ check: PreflightContext) throws {
@@ -60,7 +63,14 @@ package struct BuildTaskDefinitionStage: Stage {
     }
 
     package func run(_ context: StageContext) async throws -> StageOutputs {
-        let document = try Self.render(context.inputs, source: context.source, scope: context.expressionScope)
+        let rendered = try Self.render(context.inputs, source: context.source, scope: context.expressionScope)
+        let document = rendered.document
+        if !rendered.dropped.isEmpty {
+            let template = try context.inputs(Inputs.self).template
+            context.logger.warning(
+                "\(template) looks like `aws ecs describe-task-definition` output: dropped \(rendered.dropped.joined(separator: ", ")) (read-only; RegisterTaskDefinition does not take them)"
+            )
+        }
         let family = document["family"]?.stringValue ?? ""
         try context.artifacts.save(Self.artifactName, data: Data(document.prettyText().utf8))
         context.logger.info("rendered task definition \(family) → artifacts/\(Self.artifactName)")

@@ -68,8 +68,11 @@ package struct CanaryDeployStage: Stage {
             arn = existing.arn
             context.logger.info("updated \(canary)")
         } else {
-            let state = try await target.createService(
-                canary, copying: main, taskDefinition: taskDefinition, desiredCount: count)
+            // CreateService carries a client token: sending it again cannot make a second service.
+            let state = try await context.tolerant(canary) {
+                try await target.createService(
+                    canary, copying: main, taskDefinition: taskDefinition, desiredCount: count)
+            }
             guard let started = state.primary?.id else {
                 throw StageFailure("creating \(canary) started no deployment")
             }

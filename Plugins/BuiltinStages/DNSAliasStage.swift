@@ -77,7 +77,10 @@ package struct DNSAliasStage: Stage {
             context.logger.info("would point \(name) (\(type)) at \(alias.dnsName) in zone \(alias.hostedZoneID)")
             return StageOutputs([Outputs.recordName: .string(name), Outputs.changeID: ""])
         }
-        let change = try await target.upsertAlias(hostedZoneID: zone, name: name, type: type, target: alias)
+        // An UPSERT is idempotent: sending it again after a lost answer changes nothing more.
+        let change = try await context.tolerant(name) {
+            try await target.upsertAlias(hostedZoneID: zone, name: name, type: type, target: alias)
+        }
         if change.isEmpty {
             context.logger.info("\(name) already points at \(alias.dnsName); nothing to change")
             return StageOutputs([Outputs.recordName: .string(name), Outputs.changeID: ""])

@@ -72,7 +72,9 @@ package struct PromoteStage: Stage {
         let canary = try context.canaryService(inputs.canaryService)
         if let state = try await context.tolerant(canary, { try await target.service(canary) }), state.desiredCount > 0
         {
-            _ = try await target.updateService(canary, ServiceUpdate(desiredCount: 0))
+            _ = try await context.tolerant(canary) {
+                try await target.updateService(canary, ServiceUpdate(desiredCount: 0))
+            }
             context.logger.info("scaled \(canary) to 0")
         }
         return StageOutputs([

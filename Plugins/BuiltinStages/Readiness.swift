@@ -16,13 +16,15 @@ enum Readiness {
     static func startDeployment(
         _ target: any DeploymentTarget, service: String, update: ServiceUpdate, context: StageContext
     ) async throws -> String {
-        let before = try await target.service(service)
+        let before = try await context.tolerant(service) { try await target.service(service) }
         var update = update
         if let wanted = update.taskDefinition, let before, sameRevision(before.taskDefinition, wanted) {
             update.forceNewDeployment = true
             context.logger.info("\(service) already runs \(wanted): forcing a new deployment so fresh tasks are judged")
         }
-        let after = try await target.updateService(service, update)
+        // Safe to send again: the same update converges (a repeated forced one starts a newer deployment,
+        // and that newer one is what gets judged).
+        let after = try await context.tolerant(service) { try await target.updateService(service, update) }
         guard let started = after.primary?.id, started != before?.primary?.id else {
             throw StageFailure(
                 "updating \(service) started no new deployment (its primary deployment is still \(after.primary?.id ?? "none"))"

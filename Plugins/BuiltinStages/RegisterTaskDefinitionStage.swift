@@ -40,8 +40,14 @@ package struct RegisterTaskDefinitionStage: Stage {
         let document = try JSONValue.parse(data)
         guard let family = document["family"]?.stringValue else { throw StageFailure("\(name) has no family") }
         let target = try context.deploymentTarget()
+        // Tags are the resource's, not the revision's (DescribeTaskDefinition returns them apart).
+        var compared = document
+        if case .object(var fields) = compared {
+            fields["tags"] = nil
+            compared = .object(fields)
+        }
         if let latest = try await context.tolerant(family, { try await target.latestTaskDefinition(family: family) }),
-            TaskDefinitionDiff.comparable(latest.document, like: document).canonicalText() == document.canonicalText()
+            TaskDefinitionDiff.comparable(latest.document, like: compared).canonicalText() == compared.canonicalText()
         {
             context.logger.info("\(family): latest revision \(latest.revision) is identical; reusing \(latest.arn)")
             return StageOutputs([

@@ -64,7 +64,9 @@ package struct RollbackStage: Stage {
             if context.isDryRun {
                 context.logger.info("would scale \(canary) to 0")
             } else {
-                _ = try await target.updateService(canary, ServiceUpdate(desiredCount: 0))
+                _ = try await context.tolerant(canary) {
+                    try await target.updateService(canary, ServiceUpdate(desiredCount: 0))
+                }
                 context.logger.info("scaled \(canary) to 0")
             }
         }

@@ -86,9 +86,23 @@ extension TaskDefinitionTemplate {
                     value("networkMode")?.location ?? root.location, "networkMode",
                     "Fargate requires networkMode 'awsvpc'\(mode.map { ", got '\($0)'" } ?? "")")
             }
-            let cpu = value("cpu").flatMap { units($0.scalarValue?.scalarString, vcpu: true) }
-            let memory = value("memory").flatMap { units($0.scalarValue?.scalarString, vcpu: false) }
-            if let cpu, let memory {
+            let cpuText = value("cpu")?.scalarValue?.scalarString
+            let memoryText = value("memory")?.scalarValue?.scalarString
+            let cpu = units(cpuText, vcpu: true)
+            let memory = units(memoryText, vcpu: false)
+            if let cpuText, cpu == nil {
+                add(
+                    value("cpu")?.location, "cpu",
+                    "cannot read '\(cpuText)': write CPU units (256) or vCPUs ('0.25 vCPU', '1 vCPU')")
+            }
+            if let memoryText, memory == nil {
+                add(
+                    value("memory")?.location, "memory",
+                    "cannot read '\(memoryText)': write MiB (512) or GB ('1GB', '0.5 GB')")
+            }
+            if cpuText != nil, memoryText != nil, cpu == nil || memory == nil {
+                // Said above.
+            } else if let cpu, let memory {
                 if let allowed = fargateMemory[cpu] {
                     if !allowed.contains(memory) {
                         add(
@@ -108,15 +122,18 @@ extension TaskDefinitionTemplate {
         }
     }
 
-    /// `"256"`, `256`, `"0.25 vCPU"`, `"1 GB"`, `"512"` → units / MiB.
+    /// Every form ECS takes: `256`, `"256"`, `"0.25 vCPU"`, `".25vcpu"`, `"1 GB"`, `"3GB"`, `"512"` → CPU
+    /// units / MiB.
     static func units(_ text: String?, vcpu: Bool) -> Int? {
-        guard let text = text?.trimmingCharacters(in: .whitespaces) else { return nil }
+        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
         if let n = Int(text) { return n }
-        let parts = text.split(separator: " ")
-        guard parts.count == 2, let n = Double(parts[0]) else { return nil }
-        switch parts[1].lowercased() {
-        case "vcpu" where vcpu: return Int(n * 1024)
-        case "gb" where !vcpu: return Int(n * 1024)
+        let number = text.prefix { $0.isNumber || $0 == "." }
+        let unit = text.dropFirst(number.count).trimmingCharacters(in: .whitespaces).lowercased()
+        guard let n = Double(number), n > 0 else { return nil }
+        switch unit {
+        case "vcpu" where vcpu: return Int((n * 1024).rounded())
+        case "gb" where !vcpu, "gib" where !vcpu: return Int((n * 1024).rounded())
+        case "mb" where !vcpu, "mib" where !vcpu: return n.rounded() == n ? Int(n) : nil
         default: return nil
         }
     }
@@ -143,7 +160,14 @@ extension TaskDefinitionTemplate {
                 throw StageFailure("with.container: no container '\(container)' in \(file) (it has: \(names))")
             }
         } else {
-            index = containers.firstIndex { $0["essential"] != .bool(false) }
+            let essential = containers.indices.filter { containers[$0]["essential"] != .bool(false) }
+            if essential.count > 1 {
+                let names = essential.compactMap { containers[$0]["name"]?.stringValue }.joined(separator: ", ")
+                throw StageFailure(
+                    "with.container is needed: \(essential.count) containers of \(file) are essential (\(names)); name the one that gets the image"
+                )
+            }
+            index = essential.first
         }
         guard let index, case .object(var c) = containers[index] else { return document }
         if let image { c["image"] = .string(image) }

@@ -37,15 +37,22 @@ enum TaskDefinitionTemplate {
         var diagnostics: [Diagnostic]
     }
 
+    /// A rendered template and what was dropped from it on the way (for one warning).
+    struct Rendered {
+        var document: JSONValue
+        var dropped: [String]
+    }
+
     /// Reads, renders and validates; returns the document, or throws `PipelineError` with every problem.
     static func render(
         path: String, source: any SourceTree, scope: ExpressionScope, image: String?, container: String?,
         environment: [String: String]
-    ) throws -> JSONValue {
+    ) throws -> Rendered {
         let text = try source.readText(path)
-        let root = try LocatedValue.parse(yaml: text, file: path, maxBytes: InputLimits.templateBytes)
+        let parsed = try LocatedValue.parse(yaml: text, file: path, maxBytes: InputLimits.templateBytes)
+        let (root, dropped) = normalizeDescribeOutput(parsed)
         var problems: [Diagnostic] = []
-        var document = convert(root, path: "", scope: scope, problems: &problems)
+        var document = stringifyAPIStrings(convert(root, path: "", scope: scope, problems: &problems))
         if problems.isEmpty { check(root, &problems) }
         if problems.isEmpty {
             do {
@@ -61,7 +68,7 @@ enum TaskDefinitionTemplate {
                 "task definition template \(path): \(problems.count) problem\(problems.count == 1 ? "" : "s")",
                 diagnostics: problems)
         }
-        return document
+        return Rendered(document: document, dropped: dropped)
     }
 
     static func convert(_ node: LocatedValue, path: String, scope: ExpressionScope, problems: inout [Diagnostic])

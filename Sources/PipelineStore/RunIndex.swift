@@ -34,8 +34,9 @@ package struct RunSummary: Sendable, Codable, Hashable {
         number = record.number
         status = record.status
         trigger = record.trigger
-        sha = String(record.commit.sha.prefix(12))
-        branch = record.commit.branch.map { String($0.prefix(100)) }
+        // The full sha, as everywhere in JSON; the branch is cut to keep the slot within its 512 bytes.
+        sha = record.commit.sha
+        branch = record.commit.branch.map { String($0.prefix(64)) }
         startedAt = record.startedAt
         endedAt = record.endedAt
         durationMs = record.durationMs

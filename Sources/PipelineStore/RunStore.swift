@@ -50,6 +50,12 @@ package struct RunStore: Sendable {
 
     func runFolder(pipeline: String, number: Int) -> String { "\(root)/runs/\(pipeline)/\(number)" }
 
+    /// The pipelines that have recorded runs, sorted.
+    package var recordedPipelines: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/runs")) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted()
+    }
+
     /// Parses `PIPELINE-N`.
     package static func parse(runID: String) -> (pipeline: String, number: Int)? {
         guard let dash = runID.lastIndex(of: "-"), let n = Int(runID[runID.index(after: dash)...]), n > 0 else {

@@ -85,7 +85,9 @@ public struct StageHarness: Sendable {
                         step: StepInfo(id: "stage", uses: descriptor.name), inputs: values, source: source,
                         scope: scope, target: target))
             } catch let error as PipelineError {
-                problems.append(error.message)
+                problems.append(
+                    error.diagnostics.isEmpty
+                        ? error.message : error.diagnostics.map { "\($0.path): \($0.message)" }.joined(separator: "; "))
             } catch {
                 problems.append("\(error)")
             }

@@ -75,3 +75,100 @@ import Testing
             history: EmptyRunHistory(), environment: [:], isDryRun: false, services: services)
     }
 }
+
+/// What real task definition files hold (issue 13).
+@Suite struct RealTaskDefinitionTests {
+    static func render(_ text: String, file: String = "td.json", inputs: [String: InputValue] = [:]) async
+        -> StageHarness.Result
+    {
+        let source = InMemorySourceTree(files: [file: text], description: "test")
+        return await harness(webTarget(), source: source).run(
+            BuildTaskDefinitionStage(), inputs: merged(["template": .string(file)], inputs))
+    }
+
+    static func document(_ result: StageHarness.Result) -> JSONValue? {
+        guard let data = try? result.artifacts.load(BuildTaskDefinitionStage.artifactName) else { return nil }
+        return try? JSONValue.parse(data)
+    }
+
+    static func fargate(cpu: String, memory: String) -> String {
+        """
+        {"family": "f", "networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"], "cpu": \(cpu),
+         "memory": \(memory), "containerDefinitions": [{"name": "a", "image": "i", "essential": true}]}
+        """
+    }
+
+    @Test(arguments: [
+        ("\"1 vCPU\"", "\"3GB\""), ("\"1024\"", "\"3 GB\""), ("1024", "3072"), ("\"1 vcpu\"", "\"3gb\""),
+        ("\".25 vCPU\"", "\"512\""), ("\"0.25 vcpu\"", "\"0.5GB\""),
+    ])
+    func everyFormECSTakesForFargateSizes(cpu: String, memory: String) async {
+        let result = await Self.render(Self.fargate(cpu: cpu, memory: memory))
+        #expect(result.failure == nil, "\(cpu) \(memory): \(result.failure ?? "")")
+    }
+
+    @Test func anUnreadableSizeSaysWhatItCannotRead() async {
+        let result = await Self.render(Self.fargate(cpu: "\"1 core\"", memory: "\"3GB\""))
+        #expect(result.failure?.contains("cannot read '1 core'") == true, "\(result.failure ?? "")")
+        #expect(result.failure?.contains("need task-level cpu and memory") == false)
+    }
+
+    @Test func severalEssentialContainersNeedAName() async {
+        let text = """
+            {"family": "f", "containerDefinitions": [
+              {"name": "envoy", "image": "e", "essential": true, "memory": 64},
+              {"name": "app", "image": "x", "essential": true, "memory": 64}]}
+            """
+        let refused = await Self.render(text, inputs: ["image": "repo/app:1"])
+        #expect(!refused.ran)
+        #expect(
+            refused.failure?.contains("with.container is needed: 2 containers of td.json are essential (envoy, app)")
+                == true)
+        let named = await Self.render(text, inputs: ["image": "repo/app:1", "container": "app"])
+        #expect(named.failure == nil)
+        let document = Self.document(named)
+        #expect(document?["containerDefinitions"]?.arrayValue?[1]["image"] == .string("repo/app:1"))
+        #expect(document?["containerDefinitions"]?.arrayValue?[0]["image"] == .string("e"))
+    }
+
+    @Test func describeOutputIsUnwrappedAndReadOnlyFieldsDropped() async {
+        let text = """
+            {"taskDefinition": {"taskDefinitionArn": "arn:aws:ecs:us-east-1:1:task-definition/f:3", "revision": 3,
+              "status": "ACTIVE", "family": "f", "compatibilities": ["EC2"], "registeredAt": "2024-01-01T00:00:00Z",
+              "registeredBy": "arn:aws:iam::1:user/x", "requiresAttributes": [{"name": "a"}],
+              "containerDefinitions": [{"name": "a", "image": "i", "essential": true, "memory": 64}]},
+             "tags": [{"key": "team", "value": "t"}]}
+            """
+        let result = await Self.render(text)
+        #expect(result.failure == nil, "\(result.failure ?? "")")
+        let warnings = result.logs.filter { $0.contains("describe-task-definition") }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("revision") == true)
+        let document = Self.document(result)
+        #expect(document?["revision"] == nil && document?["taskDefinitionArn"] == nil)
+        #expect(document?["tags"]?.arrayValue?.first?["key"] == .string("team"))
+    }
+
+    @Test func yamlNumbersBecomeStringsWhereTheAPIWantsThem() async {
+        let text = """
+            family: f
+            cpu: 256
+            memory: 512
+            containerDefinitions:
+              - name: a
+                image: i
+                memory: 64
+                environment: [{name: N, value: 4}, {name: B, value: true}]
+                dockerLabels: {tier: 2}
+            """
+        let result = await Self.render(text, file: "td.yaml")
+        #expect(result.failure == nil, "\(result.failure ?? "")")
+        let document = Self.document(result)
+        #expect(document?["cpu"] == .string("256"))
+        #expect(document?["memory"] == .string("512"))
+        let container = document?["containerDefinitions"]?.arrayValue?.first
+        #expect(container?["memory"] == .int(64))
+        #expect(container?["environment"]?.arrayValue?.map { $0["value"] } == [.string("4"), .string("true")])
+        #expect(container?["dockerLabels"]?["tier"] == .string("2"))
+    }
+}

@@ -190,9 +190,14 @@ import Testing
         let dry = try await f.cli(["run", "dry", "--dry-run", "--state-dir", f.state])
         #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
         #expect(dry.stdout.contains("would create dry-canary"))
-        let status = try await f.status()
-        #expect(status.services.isEmpty && status.listeners.isEmpty && status.alarms.isEmpty)
+        // Issue 13: a dry run starts nothing — no agent, no listener, no task.
+        #expect(dry.stderr.contains("no local agent runs"), "\(dry.stderr)")
+        #expect(AgentLauncher.runningPID(f.paths) == nil)
+        #expect(!FileManager.default.fileExists(atPath: f.paths.socket))
         #expect(Self.processes(of: "dry").isEmpty)
+        #expect(try await f.cli(["agent", "status", "--state-dir", f.state]).status != 0)
+        // ... and waits for nothing: the bake is described, not waited out.
+        #expect(dry.stdout.contains("would watch 1 alarm(s) for 6s"), "\(dry.stdout)")
     }
 
     @Test func rollingDeployUnderLoadLosesNoRequestAndKeepsMinimumHealthy() async throws {
@@ -447,6 +452,7 @@ import Testing
         let peek = try await f.cli(["run", "peek", "--state-dir", f.state])
         #expect(peek.status == 0, "\(peek.stdout)\(peek.stderr)")
         #expect(peek.stderr.contains("removed a stale agent pid file (pid \(agent)"), "\(peek.stderr)")
+        #expect(peek.stderr.contains("pipeline agent stop --state-dir \(f.state)`"), "\(peek.stderr)")
         #expect(await eventually(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
         #expect(old.allSatisfy { kill($0, 0) != 0 })
         #expect(await Self.get(client, port: f.port).0 == 200)

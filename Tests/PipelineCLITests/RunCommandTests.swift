@@ -56,6 +56,38 @@ import Testing
         #expect(try cli.run("runs", "--status", "sideways").status == 2)
     }
 
+    @Test func runsListFullShasMarksDryRunsAndNamesRecordedPipelines() throws {
+        let repo = try repoWith(["web": localTarget + "stages:\n  - {uses: noop}\n"])
+        let cli = CLI(cwd: repo.path)
+        #expect(try cli.run("run", "web").status == 0)
+        #expect(try cli.run("run", "web", "--dry-run").status == 0)
+        let sha = try repo.git("rev-parse", "HEAD")
+        let json = try cli.run("runs", "--json").stdout
+        let list = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] ?? []
+        #expect(list.count == 2)
+        #expect(list.allSatisfy { $0["sha"] as? String == sha }, "\(json)")
+        #expect(try cli.run("runs").stdout.contains("succeeded (dry run)"))
+        let none = try cli.run("runs", "--pipeline", "nope").stdout
+        #expect(none.contains("no runs of pipeline 'nope'") && none.contains("it has runs of: web"), "\(none)")
+    }
+
+    @Test func aPipelineIsFoundByItsNameKeyToo() throws {
+        let repo = try repoWith([
+            "web": "name: web-canary\n" + localTarget + "stages:\n  - {uses: noop}\n",
+            "api": "name: twin\n" + localTarget + "stages:\n  - {uses: noop}\n",
+            "api2": "name: twin\n" + localTarget + "stages:\n  - {uses: noop}\n",
+        ])
+        let cli = CLI(cwd: repo.path)
+        let byName = try cli.run("run", "web-canary")
+        #expect(byName.status == 0, "\(byName.stderr)")
+        #expect(byName.stdout.contains("web-canary-1"))
+        let ambiguous = try cli.run("run", "twin")
+        #expect(ambiguous.status == 2)
+        #expect(ambiguous.stderr.contains("ambiguous: pipelines/api.yml, pipelines/api2.yml"), "\(ambiguous.stderr)")
+        let unknown = try cli.run("run", "nope")
+        #expect(unknown.stderr.contains("web (name: web-canary)"), "\(unknown.stderr)")
+    }
+
     @Test func readsThePipelineFromTheCommitNotTheWorkTree() throws {
         let repo = try repoWith(["web": localTarget + "stages:\n  - {uses: echo, with: {v: one}}\n"])
         let first = try repo.git("rev-parse", "HEAD")

@@ -33,6 +33,11 @@ import Testing
         #expect(try t.evaluate(in: scope) == .string("img:0123456-web-7 on prod"))
     }
 
+    @Test func aLiteralOpeningIsWrittenAsAnExpression() throws {
+        let t = try Template(parsing: "run: ${{ '${{' }} github.sha }} at ${{ commit.short_sha }}")
+        #expect(try t.evaluate(in: scope) == .string("run: ${{ github.sha }} at 0123456"))
+    }
+
     @Test func singleExpressionKeepsItsType() throws {
         #expect(try Template(parsing: "${{ stages.register.outputs.revision }}").evaluate(in: scope) == .number(12))
         #expect(try Template(parsing: "r${{ stages.register.outputs.revision }}").evaluate(in: scope) == .string("r12"))

@@ -17,4 +17,16 @@ import Testing
         #expect(root.locate("target.alarms[1].metric").description == "p.yml:5:7")
         #expect(root.locate("target.alarms[7]").line == 4)
     }
+
+    @Test func aTabInTheIndentationIsNamedAsSuch() {
+        do {
+            _ = try LocatedValue.parse(yaml: "stages:\n\t- uses: noop\n", file: "p.yml")
+            Issue.record("a tab in the indentation was accepted")
+        } catch let error as PipelineError {
+            #expect(error.diagnostics.first?.message == "a tab in the indentation: YAML indents with spaces only")
+            #expect(error.diagnostics.first?.location?.description == "p.yml:2:1")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
 }

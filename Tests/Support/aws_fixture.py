@@ -94,6 +94,9 @@ def main():
             td = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
             out.append({"arn": arn, "images": [c["image"] for c in td["containerDefinitions"]]})
         print(json.dumps({"revisions": out}))
+    elif command == "describe-td":
+        out = client(endpoint, "ecs").describe_task_definition(taskDefinition=args[0], include=["TAGS"])
+        print(json.dumps({"taskDefinition": out["taskDefinition"], "tags": out.get("tags", [])}, default=str))
     elif command == "records":
         sets = client(endpoint, "route53").list_resource_record_sets(HostedZoneId=args[0])["ResourceRecordSets"]
         print(json.dumps({"records": sets}, default=str))

@@ -25,7 +25,11 @@ package struct ECS: Sendable {
                 message: "the task definition is not a JSON object")
         }
         if !tags.isEmpty {
-            fields["tags"] = .array(tags.map { .object(["key": .string($0.key), "value": .string($0.value)]) })
+            // The template's own tags stay; the engine's (pipeline:*) win on the same key.
+            let given = Set(tags.map(\.key))
+            let own = (fields["tags"]?.arrayValue ?? []).filter { !given.contains($0["key"]?.stringValue ?? "") }
+            fields["tags"] = .array(
+                own + tags.map { .object(["key": .string($0.key), "value": .string($0.value)]) })
         }
         struct Output: Decodable { var taskDefinition: TaskDefinition }
         let output: Output = try await call("RegisterTaskDefinition", JSONValue.object(fields), idempotent: false)

@@ -38,7 +38,18 @@ struct RunsCommand: ParsableCommand {
             return
         }
         guard !runs.isEmpty else {
-            print("no runs recorded in \(store.root)")
+            let recorded = store.recordedPipelines
+            if let pipeline, !recorded.isEmpty, !recorded.contains(pipeline) {
+                print(
+                    "no runs of pipeline '\(pipeline)' in \(store.root); it has runs of: \(recorded.joined(separator: ", "))"
+                )
+            } else if pipeline != nil || status != nil {
+                print(
+                    "no runs match in \(store.root) (\([pipeline.map { "pipeline \($0)" }, status.map { "status \($0)" }].compactMap { $0 }.joined(separator: ", ")))"
+                )
+            } else {
+                print("no runs recorded in \(store.root)")
+            }
             return
         }
         var quarantined: [String: Set<String>] = [:]
@@ -46,7 +57,8 @@ struct RunsCommand: ParsableCommand {
         let rows = runs.map { run in
             let marked = quarantined[run.pipeline]?.contains { $0.hasPrefix(run.sha) } == true
             return [
-                run.id, run.status.rawValue, String(run.sha.prefix(7)) + (marked ? " (quarantined)" : ""),
+                run.id, run.status.rawValue + (run.dryRun == true ? " (dry run)" : ""),
+                String(run.sha.prefix(7)) + (marked ? " (quarantined)" : ""),
                 run.branch ?? "-", run.trigger,
                 Terminal.timestamp(run.startedAt),
                 run.durationMs.map { DurationFormat.format(.milliseconds($0)) } ?? "-",

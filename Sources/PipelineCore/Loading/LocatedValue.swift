@@ -48,7 +48,19 @@ public struct LocatedValue: Sendable {
         do {
             node = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            throw PipelineError(.invalidPipeline, "\(file): not valid YAML", diagnostics: [diagnostic(error, file)])
+            var found = diagnostic(error, file)
+            // A tab where YAML wants indentation: say so, instead of the scanner's "cannot start any token".
+            if let line = found.location?.line, line >= 1 {
+                let text = yaml.split(separator: "\n", omittingEmptySubsequences: false).dropFirst(line - 1).first ?? ""
+                let indentation = text.prefix { $0 == " " || $0 == "\t" }
+                if let tab = indentation.firstIndex(of: "\t") {
+                    found = Diagnostic(
+                        location: SourceLocation(
+                            file: file, line: line, column: text.distance(from: text.startIndex, to: tab) + 1),
+                        path: "", message: "a tab in the indentation: YAML indents with spaces only")
+                }
+            }
+            throw PipelineError(.invalidPipeline, "\(file): not valid YAML", diagnostics: [found])
         } catch {
             throw PipelineError(.invalidPipeline, "\(file): not valid YAML: \(error)")
         }

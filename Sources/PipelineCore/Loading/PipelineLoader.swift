@@ -45,12 +45,33 @@ public struct PipelineLoader: Sendable {
             }
             return try load(text: text, file: path)
         }
+        // Records, run ids and `validate` say the `name:` key: accept it too, when exactly one file has it.
         let known = (try? PipelineLoader.pipelineFiles(in: source)) ?? []
-        let names = known.map { ($0 as NSString).lastPathComponent }.map { ($0 as NSString).deletingPathExtension }
+        let named = known.filter { Self.declaredName(of: $0, in: source) == nameOrPath }
+        if named.count == 1 { return try load(text: try source.readText(named[0]), file: named[0]) }
+        if named.count > 1 {
+            throw PipelineError(
+                .invalidInput,
+                "pipeline name '\(nameOrPath)' is ambiguous: \(named.joined(separator: ", ")) all say `name: \(nameOrPath)`; give the file"
+            )
+        }
+        let names = known.map { file -> String in
+            let stem = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+            guard let declared = Self.declaredName(of: file, in: source), declared != stem else { return stem }
+            return "\(stem) (name: \(declared))"
+        }
         throw PipelineError(
             .notFound,
-            "no pipeline '\(nameOrPath)' in \(source.description) (looked for \(candidates.joined(separator: ", ")); "
-                + "known: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
+            "no pipeline '\(nameOrPath)' in \(source.description) (looked for \(candidates.joined(separator: ", ")) "
+                + "and a `name: \(nameOrPath)`); known: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
+    }
+
+    /// The top-level `name:` of a pipeline file, if it parses and has one.
+    static func declaredName(of file: String, in source: any SourceTree) -> String? {
+        guard let text = try? source.readText(file), let root = try? LocatedValue.parse(yaml: text, file: file),
+            case .map(let pairs) = root.kind
+        else { return nil }
+        return pairs.first { $0.key == "name" }?.value.scalarValue?.scalarString
     }
 
     /// The pipeline files under `pipelines/` of a source tree.

@@ -47,11 +47,19 @@ package struct LocalProvider: DeploymentProvider {
         let settings = try LocalTargetSettings.parse(
             pipeline.target, file: pipeline.file, locate: { tree?.locate($0) })
         let paths = LocalPaths(stateRoot: URL(fileURLWithPath: request.stateDirectory).standardizedFileURL)
+        if request.readOnly, AgentLauncher.runningPID(paths) == nil {
+            // A dry run starts nothing: no agent, no port bound, no folder made.
+            request.note("dry run: no local agent runs for \(paths.root.path); nothing is started")
+            return OfflineLocalTarget(settings: settings, root: paths.root.path)
+        }
         let outcome = try await AgentLauncher.ensureRunning(
             paths: paths, executable: AgentLauncher.ownExecutable, environment: request.environment)
         if let message = outcome.note { request.note(message) }
         if outcome.started {
-            request.note("started the local agent (\(paths.root.path)); stop it with `pipeline agent stop`")
+            let folder = request.stateDirectory.contains(" ") ? "'\(request.stateDirectory)'" : request.stateDirectory
+            request.note(
+                "started the local agent (\(paths.root.path)); stop it with `pipeline agent stop --state-dir \(folder)`"
+            )
         }
         let target = LocalDeploymentTarget(
             client: outcome.client, paths: paths, source: request.source,
