@@ -77,9 +77,10 @@ package struct BuildTaskDefinitionStage: Stage {
         if context.isDryRun, let target = try? context.deploymentTarget(), let service = context.target.service {
             let current = try await target.service(service)
             if let arn = current?.taskDefinition, let running = try await target.taskDefinition(arn) {
-                let diff = TaskDefinitionDiff.lines(
-                    old: TaskDefinitionDiff.comparable(running.document, like: document).prettyText(),
-                    new: document.prettyText())
+                let template = try context.inputs(Inputs.self).template
+                let diff = TaskDefinitionDiff.unified(
+                    old: TaskDefinitionDiff.comparable(running.document, like: document), new: document,
+                    oldLabel: "\(arn) (running on \(service))", newLabel: "\(template) at \(context.commit.shortSHA)")
                 context.logger.info(
                     "diff against \(arn) (running on \(service)):\n\(diff.isEmpty ? "  (no changes)" : diff)")
             } else {
@@ -105,52 +106,5 @@ enum SecretFields {
             }
         default: return []
         }
-    }
-}
-
-/// Comparing task definitions: the fields a template sets, and a line diff for people.
-enum TaskDefinitionDiff {
-    /// `registered` reduced to the fields `rendered` has (ECS adds defaults and metadata).
-    static func comparable(_ registered: JSONValue, like rendered: JSONValue) -> JSONValue {
-        switch (registered, rendered) {
-        case (.object(let r), .object(let t)):
-            var out: [String: JSONValue] = [:]
-            for (key, value) in t { out[key] = r[key].map { comparable($0, like: value) } ?? .null }
-            return .object(out)
-        case (.array(let r), .array(let t)) where r.count == t.count:
-            return .array(zip(r, t).map { comparable($0, like: $1) })
-        case (.int(let i), .string(let s)) where String(i) == s: return rendered
-        case (.string(let s), .int(let i)) where String(i) == s: return rendered
-        default: return registered
-        }
-    }
-
-    /// A minimal line diff (`- old`, `+ new`) by longest common subsequence.
-    static func lines(old: String, new: String) -> String {
-        let a = old.split(separator: "\n", omittingEmptySubsequences: false)
-        let b = new.split(separator: "\n", omittingEmptySubsequences: false)
-        guard a != b else { return "" }
-        var lcs = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in stride(from: a.count - 1, through: 0, by: -1) {
-            for j in stride(from: b.count - 1, through: 0, by: -1) {
-                lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : max(lcs[i + 1][j], lcs[i][j + 1])
-            }
-        }
-        var out: [String] = []
-        var i = 0
-        var j = 0
-        while i < a.count || j < b.count {
-            if i < a.count, j < b.count, a[i] == b[j] {
-                i += 1
-                j += 1
-            } else if j < b.count, i == a.count || lcs[i][j + 1] >= lcs[i + 1][j] {
-                out.append("+ \(b[j])")
-                j += 1
-            } else {
-                out.append("- \(a[i])")
-                i += 1
-            }
-        }
-        return out.joined(separator: "\n")
     }
 }

@@ -8,7 +8,7 @@ package struct RollbackStage: Stage {
         summary:
             "Scales the canary to 0; returns the main service to `to`, the last succeeded run's revision, or the one it ran before.",
         inputs: Inputs.self,
-        outputs: [Outputs.rolledBackTo],
+        outputs: [Outputs.rolledBackTo, Outputs.taskDefinitionARN],
         safety: .changesTarget)
 
     /// What `rollback` takes under `with:`.
@@ -28,6 +28,9 @@ package struct RollbackStage: Stage {
     package enum Outputs {
         /// The revision the main service was returned to; empty when there was nothing to roll back.
         package static let rolledBackTo: OutputKey = "rolled_back_to"
+        /// The revision the main service runs after it (absent when nothing was rolled back): a succeeded
+        /// `pipeline rollback` run is then the last known-good revision for the next rollback.
+        package static let taskDefinitionARN: OutputKey = "task_definition_arn"
     }
 
     package init() {}
@@ -85,11 +88,11 @@ package struct RollbackStage: Stage {
         }
         if settled {
             context.logger.info("\(main) already runs \(revision) (\(source)); nothing to change")
-            return StageOutputs([Outputs.rolledBackTo: .string(revision)])
+            return StageOutputs([Outputs.rolledBackTo: .string(revision), Outputs.taskDefinitionARN: .string(revision)])
         }
         if context.isDryRun {
             context.logger.info("would return \(main) from \(state.taskDefinition) to \(revision) (\(source))")
-            return StageOutputs([Outputs.rolledBackTo: .string(revision)])
+            return StageOutputs([Outputs.rolledBackTo: .string(revision), Outputs.taskDefinitionARN: .string(revision)])
         }
         context.logger.info("returning \(main) from \(state.taskDefinition) to \(revision) (\(source))")
         let started = try await Readiness.startDeployment(
@@ -98,6 +101,6 @@ package struct RollbackStage: Stage {
             target, service: main, deploymentID: started, taskDefinition: revision,
             timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
         context.logger.info("\(main) is back on \(revision)")
-        return StageOutputs([Outputs.rolledBackTo: .string(revision)])
+        return StageOutputs([Outputs.rolledBackTo: .string(revision), Outputs.taskDefinitionARN: .string(revision)])
     }
 }

@@ -18,7 +18,7 @@ public struct PipelineCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, WatchCommand.self, RunsCommand.self, ShowCommand.self, LogsCommand.self,
             ValidateCommand.self,
-            StagesCommand.self, AgentCommand.self, RecoverCommand.self,
+            StagesCommand.self, AgentCommand.self, RecoverCommand.self, StatusCommand.self, RollbackCommand.self,
         ]
     )
 

@@ -172,3 +172,30 @@ import Testing
         #expect(container?["dockerLabels"]?["tier"] == .string("2"))
     }
 }
+
+@Suite struct TaskDefinitionDiffTests {
+    @Test func aUnifiedDiffNamesTheContainerAndFieldWithContext() throws {
+        let old = try JSONValue.parse(
+            Data(
+                #"{"family": "w", "containerDefinitions": [{"name": "envoy", "image": "e:1"}, {"name": "app", "image": "a:1", "cpu": 1, "memory": 2, "user": "u"}]}"#
+                    .utf8))
+        var new = old
+        if case .object(var top) = new, case .array(var containers)? = top["containerDefinitions"],
+            case .object(var app) = containers[1]
+        {
+            app["image"] = .string("a:2")
+            containers[1] = .object(app)
+            top["containerDefinitions"] = .array(containers)
+            new = .object(top)
+        }
+        let diff = TaskDefinitionDiff.unified(old: old, new: new, oldLabel: "running", newLabel: "commit")
+        let lines = diff.split(separator: "\n").map(String.init)
+        #expect(lines.prefix(2) == ["--- running", "+++ commit"])
+        #expect(
+            lines.contains { $0.hasPrefix("@@ -") && $0.hasSuffix("@@ containerDefinitions[app].image") }, "\(diff)")
+        #expect(lines.contains(#"-       "image": "a:1","#))
+        #expect(lines.contains(#"+       "image": "a:2","#))
+        #expect(lines.filter { $0.hasPrefix("  ") }.count == 6, "3 lines of context each side:\n\(diff)")
+        #expect(TaskDefinitionDiff.unified(old: old, new: old, oldLabel: "a", newLabel: "b").isEmpty)
+    }
+}

@@ -200,6 +200,13 @@ import Testing
         #expect(out.status == 0, "\(out.stdout)\n\(out.stderr)")
         #expect(out.stdout.contains("would register a new revision"))
         #expect(out.stdout.contains("+       \"image\": \"registry.example.com/web:"))
+        // A unified diff: headers, and hunks named by the container and field they change.
+        #expect(out.stdout.contains("--- arn:") && out.stdout.contains("+++ services/web/task-definition.json at "))
+        #expect(
+            out.stdout.range(
+                of: #"@@ -\d+,\d+ \+\d+,\d+ @@ containerDefinitions\[app\]\.(image|environment)"#,
+                options: .regularExpression)
+                != nil, "\(out.stdout)")
         #expect(out.stdout.contains("would update \(s.name)"))
         let after = try await s.fixture("state", s.name)
         #expect(NSDictionary(dictionary: before).isEqual(to: after))

@@ -143,6 +143,14 @@ import Testing
         let validate = try f.cli.run("validate")
         #expect(validate.status == 2)
         #expect(validate.stderr.contains("pipelines/bad.yml:10:43: target.alarms[0].comparison_operator"))
+        // --json gives each problem as an object: file, line, column, path, message.
+        let json = try f.cli.run("validate", "--json")
+        let results = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]] ?? []
+        let problem = (results.first?["problems"] as? [[String: Any]])?.first
+        #expect(problem?["file"] as? String == "pipelines/bad.yml")
+        #expect(problem?["line"] as? Int == 10 && problem?["column"] as? Int == 43)
+        #expect(problem?["path"] as? String == "target.alarms[0].comparison_operator")
+        #expect((problem?["message"] as? String)?.hasPrefix("expected one of") == true, "\(json.stdout)")
     }
 
     /// A listener port that another process holds is bad input: exit 2 naming it, no agent left running.
@@ -453,6 +461,9 @@ import Testing
         #expect(peek.status == 0, "\(peek.stdout)\(peek.stderr)")
         #expect(peek.stderr.contains("removed a stale agent pid file (pid \(agent)"), "\(peek.stderr)")
         #expect(peek.stderr.contains("pipeline agent stop --state-dir \(f.state)`"), "\(peek.stderr)")
+        // `agent status --json` uses snake_case keys, as run records do.
+        let statusJSON = try await f.cli(["agent", "status", "--json", "--state-dir", f.state]).stdout
+        #expect(statusJSON.contains("\"healthy_count\"") && !statusJSON.contains("\"healthyCount\""), "\(statusJSON)")
         #expect(await eventually(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
         #expect(old.allSatisfy { kill($0, 0) != 0 })
         #expect(await Self.get(client, port: f.port).0 == 200)

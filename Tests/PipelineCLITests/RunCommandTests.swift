@@ -1,5 +1,6 @@
 import Foundation
 import PipelineTestKit
+import PipelineTestSupport
 import Testing
 
 @Suite(.serialized) struct RunCommandTests {
@@ -69,6 +70,58 @@ import Testing
         #expect(try cli.run("runs").stdout.contains("succeeded (dry run)"))
         let none = try cli.run("runs", "--pipeline", "nope").stdout
         #expect(none.contains("no runs of pipeline 'nope'") && none.contains("it has runs of: web"), "\(none)")
+    }
+
+    @Test func theEnclosingRepositoryIsFoundFromASubfolderAndNoneMeansWorkTreeOnly() throws {
+        let repo = try repoWith(
+            ["web": localTarget + "stages:\n  - {uses: noop}\n"], files: ["services/web/x.txt": "x"])
+        let sha = try repo.git("rev-parse", "HEAD")
+        let sub = CLI(cwd: repo.path + "/services/web")
+        let out = try sub.run("run", "web", "--json", "--state-dir", repo.path + "/.pipeline")
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(out.stdout.contains(sha))
+        // Outside any repository: refused unless --work-tree says to use the files as they are.
+        let plain = NSTemporaryDirectory() + "plain-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: plain + "/pipelines", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: plain) }
+        try (localTarget + "stages:\n  - {uses: noop}\n").write(
+            toFile: plain + "/pipelines/web.yml", atomically: true, encoding: .utf8)
+        let outside = CLI(cwd: plain)
+        let refused = try outside.run("run", "web")
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("is not inside a git repository"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--work-tree"))
+        let workTree = try outside.run("run", "web", "--work-tree", "--json")
+        #expect(workTree.status == 0, "\(workTree.stderr)")
+        #expect(workTree.stdout.contains("\"sha\" : \"0000000\""), "\(workTree.stdout)")
+    }
+
+    @Test func validateChecksWhatRunDeploysAndSaysWhatIsUncommitted() throws {
+        let repo = try repoWith(["web": localTarget + "stages:\n  - {uses: noop}\n"])
+        try repo.write("pipelines/web.yml", localTarget + "stages:\n  - {uses: noop, timout: 5s}\n")
+        let cli = CLI(cwd: repo.path)
+        let head = try cli.run("validate")
+        #expect(head.status == 0, "\(head.stderr)")
+        #expect(head.stderr.contains("pipelines/web.yml has uncommitted changes"), "\(head.stderr)")
+        let files = try cli.run("validate", "--work-tree")
+        #expect(files.status == 2)
+        #expect(files.stderr.contains("timout"), "\(files.stderr)")
+        try repo.write("pipelines/new.yml", localTarget + "stages:\n  - {uses: noop}\n")
+        let uncommitted = try cli.run("validate", "pipelines/new.yml")
+        #expect(uncommitted.status == 2)
+        #expect(uncommitted.stderr.contains("pipelines/new.yml is not committed"), "\(uncommitted.stderr)")
+    }
+
+    @Test func validateReportsEveryLayerInOnePass() throws {
+        let repo = try repoWith([
+            "web": "target: {provider: aws, region: us-east-1, cluster: c, service: web}\nstages:\n"
+                + "  - {uses: build-task-definition, with: {template: missing.json}}\n"
+                + "  - {uses: canary-deplyo}\n"
+        ])
+        let out = try CLI(cwd: repo.path).run("validate", binary: CLI.stockBinary)
+        #expect(out.status == 2)
+        #expect(out.stderr.contains("unknown stage 'canary-deplyo'"), "\(out.stderr)")
+        #expect(out.stderr.contains("missing.json"), "\(out.stderr)")
     }
 
     @Test func aPipelineIsFoundByItsNameKeyToo() throws {
@@ -174,5 +227,35 @@ import Testing
             let text = try String(contentsOfFile: "\(folder)/\(file)", encoding: .utf8)
             #expect(!text.contains(secret), "\(file) leaks the secret")
         }
+    }
+}
+
+/// The spinner on a narrow terminal: each redraw fits the width (so `\r` rewrites it in place instead of
+/// leaving wrapped copies behind) and shows the log line's message, not a timestamp cut in half.
+@Suite struct NarrowTerminalTests {
+    @Test func spinnerLinesFitFortyColumns() async throws {
+        let long = String(repeating: "the canary waits for its targets to pass health checks ", count: 3)
+        let script = "#!/bin/sh\ncat >/dev/null\necho '\(long)' >&2\nsleep 2\necho '{\"status\": \"succeeded\"}'\n"
+        let repo = try GitFixture()
+        try repo.write("stages/slow", script, executable: true)
+        try repo.write("pipelines/web.yml", localTarget + "stages:\n  - {uses: ./stages/slow, id: slow}\n")
+        try repo.commit("slow")
+        let command = "stty cols 40 rows 20; '\(CLI.stockBinary)' run web"
+        let path = repo.path
+        let out = try await offThread {
+            try ProcessRunner.run(
+                "script", ["-qec", command, "/dev/null"], cwd: path,
+                environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "TERM": "xterm"])
+        }
+        #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
+        let ansi = try Regex(#"\x1B\[[0-9;]*[A-Za-z]"#)
+        let segments = out.stdout.replacing(ansi, with: "").split(whereSeparator: { $0 == "\r" || $0 == "\n" })
+        let spinner = segments.filter {
+            ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"].contains(String($0.prefix(1)))
+        }
+        #expect(!spinner.isEmpty, "no spinner line in: \(out.stdout)")
+        for line in spinner { #expect(line.count <= 39, "'\(line)' is \(line.count) wide") }
+        #expect(spinner.contains { $0.contains("the canary") }, "the message part is shown: \(spinner)")
+        #expect(!spinner.contains { $0.contains("INFO") || $0.contains("Z ") })
     }
 }

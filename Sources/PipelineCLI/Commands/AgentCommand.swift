@@ -71,7 +71,7 @@ struct AgentStatusCommand: AsyncParsableCommand {
         let response = try await AgentClient(socketPath: paths.socket).call(AgentRequest.status, timeout: 10)
         guard let status = response.status else { throw PipelineError(.io, "the agent returned no status") }
         if json {
-            print(try Terminal.json(status))
+            print(try Terminal.snakeCaseJSON(status))
             return
         }
         print(AgentStatusText.render(status))

@@ -18,7 +18,7 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "A pipeline name under pipelines/, or a path to a pipeline file.")
     var pipeline: String
 
-    @Option(help: "The repository to read the pipeline from (default: the current folder).")
+    @Option(help: "The repository to read the pipeline from (default: the one enclosing the current folder).")
     var repo: String?
 
     @Option(help: "The commit, branch or tag to deploy (default: the current branch's head).")
@@ -38,10 +38,15 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Deploy a quarantined commit (one whose earlier run rolled back) anyway.")
     var force = false
 
+    @Flag(
+        name: .customLong("work-tree"),
+        help: "Use the files as they are instead of a commit (recorded as the work tree); needed outside git.")
+    var workTree = false
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let registry = Catalog.registry(stateDirectory: state.stateDir)
-        let source = try SourceResolver.resolve(pipeline: pipeline, repo: repo, commit: commit)
+        let source = try SourceResolver.resolve(pipeline: pipeline, repo: repo, commit: commit, workTree: workTree)
         let loader = Catalog.loader(registry, environment: environment)
         let definition = try loader.load(named: source.pipelineRef, from: source.tree)
         let mode: ProgressRenderer.Mode = json ? .silent : (Terminal.stdoutIsTerminal ? .terminal : .plain)

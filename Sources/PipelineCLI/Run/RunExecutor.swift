@@ -22,7 +22,8 @@ struct RunExecutor {
     /// Checks, locks the target and runs. `control` lets the caller cancel; `onStart` sees the run's recorder.
     func execute(
         _ pipeline: Pipeline, source: any SourceTree, commit: CommitInfo, repository: String?, trigger: String,
-        control: RunControl = RunControl(), onStart: (DiskRecorder) -> Void = { _ in }
+        control: RunControl = RunControl(), quarantineOnFailure: Bool = true,
+        onStart: (DiskRecorder) -> Void = { _ in }
     ) async throws -> RunRecord {
         try Preflight.check(pipeline, registry: registry, source: source, commit: commit, environment: environment)
         let quietNotes = quiet
@@ -57,7 +58,7 @@ struct RunExecutor {
             Runner.Job(pipeline: pipeline, record: record, source: source, recorder: recorder, control: control))
         if !dryRun {
             lock.clearActive()
-            quarantineIfFailed(final)
+            if quarantineOnFailure { quarantineIfFailed(final) }
         }
         return final
     }

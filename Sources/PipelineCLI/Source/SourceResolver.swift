@@ -13,10 +13,24 @@ struct ResolvedSource {
 
 /// Decides which source tree a pipeline argument refers to.
 enum SourceResolver {
-    /// The repository root and the pipeline reference inside it.
+    /// The enclosing repository of a folder: the nearest folder at or above it that holds `.git`.
+    static func enclosingRepository(of folder: URL) -> URL? {
+        var current = folder.standardizedFileURL
+        while true {
+            if FileManager.default.fileExists(atPath: current.appendingPathComponent(".git").path) { return current }
+            let parent = current.deletingLastPathComponent()
+            if parent.path == current.path { return nil }
+            current = parent
+        }
+    }
+
+    /// The repository root and the pipeline reference inside it: `--repo`, else the repository that
+    /// encloses the current folder (from any subfolder), else the current folder.
     static func locate(pipeline: String, repo: String?) -> (root: URL, ref: String) {
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let root = repo.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL } ?? cwd
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).standardizedFileURL
+        let root =
+            repo.map { URL(fileURLWithPath: $0, relativeTo: cwd).standardizedFileURL }
+            ?? enclosingRepository(of: cwd) ?? cwd
         let looksLikePath = pipeline.contains("/") || pipeline.hasSuffix(".yml") || pipeline.hasSuffix(".yaml")
         guard looksLikePath else { return (root, pipeline) }
         let file = URL(fileURLWithPath: pipeline, relativeTo: repo == nil ? cwd : root).standardizedFileURL
@@ -30,21 +44,31 @@ enum SourceResolver {
         return (folder, file.lastPathComponent)
     }
 
-    static func resolve(pipeline: String, repo: String?, commit: String?) throws -> ResolvedSource {
+    /// The commit to deploy (HEAD unless `commit` is given), or — only with `workTree` — the files as
+    /// they are, recorded as the work tree. Outside a git repository without `workTree`: exit 2.
+    static func resolve(pipeline: String, repo: String?, commit: String?, workTree: Bool = false) throws
+        -> ResolvedSource
+    {
         let (root, ref) = locate(pipeline: pipeline, repo: repo)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
             throw PipelineError(.notFound, "repository folder \(root.path) does not exist")
         }
+        if workTree {
+            if let commit {
+                throw PipelineError(.invalidInput, "--work-tree and --commit \(commit) exclude each other")
+            }
+            return ResolvedSource(
+                tree: DirectorySourceTree(root: root), commit: .workingTree, repository: root.path, pipelineRef: ref)
+        }
         if let resolved = try GitSourceHook.resolve(root: root, ref: ref, commit: commit) {
             return resolved
         }
-        if let commit {
-            throw PipelineError(
-                .invalidInput, "--commit \(commit) needs a git repository, and \(root.path) is not one")
-        }
-        return ResolvedSource(
-            tree: DirectorySourceTree(root: root), commit: .workingTree, repository: root.path, pipelineRef: ref)
+        throw PipelineError(
+            .invalidInput,
+            "\(root.path) is not inside a git repository: pipelines deploy commits. Run from a repository, "
+                + "give --repo PATH, or --work-tree to use the files as they are (recorded as the work tree, "
+                + "commit \(CommitInfo.workingTree.shortSHA))")
     }
 }
 

@@ -112,16 +112,35 @@ final class ProgressRenderer: RunObserver {
     }
 
     private func redraw() {
+        // The terminal's width now (read every frame, so a resize — SIGWINCH — is followed at once): the
+        // line must never wrap, or `\r` returns only to the last of its rows and copies are left behind.
+        let columns = Terminal.columns
         let line: String? = state.withLock { state in
             guard let current = state.current else { return nil }
             state.frame += 1
             let elapsed = DurationFormat.format(ContinuousClock.now - current.start)
-            var text = "\(Self.frames[state.frame % Self.frames.count]) \(current.id)  \(elapsed)"
-            if let log = state.lastLog {
-                text += "  \u{1B}[2m\(String(log.suffix(60)))\u{1B}[0m"
-            }
-            return text
+            let head = Self.fit(
+                "\(Self.frames[state.frame % Self.frames.count]) \(current.id)  \(elapsed)", columns - 1)
+            let room = columns - 1 - head.count - 2
+            guard let log = state.lastLog, room >= 8 else { return head }
+            return head + "  \u{1B}[2m\(Self.fit(Self.message(of: log), room))\u{1B}[0m"
         }
         if let line { Terminal.write("\r\u{1B}[2K\(line)") }
+    }
+
+    /// The message part of a stage log line (`2026-…Z INFO message` → `message`).
+    static func message(of line: String) -> String {
+        let parts = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].hasSuffix("Z"), parts[0].contains("T"),
+            ["TRACE", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "CRITICAL"].contains(String(parts[1]))
+        else { return line }
+        return String(parts[2])
+    }
+
+    /// At most `width` characters, cut with `…`.
+    static func fit(_ text: String, _ width: Int) -> String {
+        guard width > 0 else { return "" }
+        guard text.count > width else { return text }
+        return String(text.prefix(max(width - 1, 0))) + "…"
     }
 }

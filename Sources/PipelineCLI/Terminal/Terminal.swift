@@ -12,6 +12,13 @@ enum Terminal {
         put(2, "error: \(message)\n")
     }
 
+    /// The width of the terminal on stdout (80 when it cannot be read).
+    static var columns: Int {
+        var size = winsize()
+        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
+    }
+
     static func note(_ message: String) {
         put(2, "\(message)\n")
     }
@@ -60,5 +67,18 @@ enum Terminal {
     static func json<T: Encodable>(_ value: T) throws -> String {
         let data = try RunRecordCoding.encoder.encode(value)
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// JSON with snake_case keys, for types that are camelCase in Swift (the agent's status): one
+    /// convention across every `--json`.
+    static func snakeCaseJSON<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(Timestamp.precise(date))
+        }
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

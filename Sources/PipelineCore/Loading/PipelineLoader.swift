@@ -16,6 +16,16 @@ public struct PipelineLoader: Sendable {
         self.environment = environment
     }
 
+    /// Parses and validates a pipeline, returning what could be read with every problem found, so that
+    /// later layers (preflight) can still check the steps that did read; throws only for a file that
+    /// is not YAML.
+    public func loadReporting(text: String, file: String) throws -> (pipeline: Pipeline?, problems: [Diagnostic]) {
+        let root = try LocatedValue.parse(yaml: text, file: file)
+        var reader = PipelineReader(file: file, registry: registry, providers: providers, environment: environment)
+        let pipeline = reader.read(root)
+        return (pipeline, reader.diagnostics)
+    }
+
     /// Parses and validates a pipeline; throws `PipelineError(.invalidPipeline)` listing every problem.
     public func load(text: String, file: String) throws -> Pipeline {
         let root = try LocatedValue.parse(yaml: text, file: file)

@@ -144,16 +144,13 @@ struct RunState {
         let scope = ExpressionScope(
             commit: record.commit, pipelineName: record.pipeline, runID: record.id, environment: runner.environment,
             outputs: record.outputs, target: job.pipeline.target)
-        var specs: [AlarmWatchSpec] = []
-        for step in job.pipeline.stages {
-            guard let entry = runner.registry.resolve(step.uses) else { continue }
-            do {
-                if let spec = try type(of: entry.make()).watchedAlarms(step.knownInputs(in: scope)) {
-                    specs.append(spec)
-                }
-            } catch {
-                return "\(step.id): \(Self.describe(error))"
-            }
+        let specs: [AlarmWatchSpec]
+        do {
+            specs = try job.pipeline.watchedAlarms(registry: runner.registry, scope: scope)
+        } catch let error as WatchedAlarmsError {
+            return "\(error.step): \(Self.describe(error.underlying))"
+        } catch {
+            return Self.describe(error)
         }
         guard !specs.isEmpty else { return nil }
         let recorder = job.recorder
