@@ -472,6 +472,9 @@ import Testing
         let stop = try await f.cli(["agent", "stop", "--state-dir", f.state])
         #expect(stop.status == 0)
         #expect(Self.processes(of: "keep").isEmpty)
+        // agent.log says each task that stopped, and why (docs/local.md).
+        let agentLog = (try? String(contentsOfFile: f.paths.agentLog, encoding: .utf8)) ?? ""
+        #expect(agentLog.contains("of keep stopped: "), "\(agentLog.suffix(2000))")
         let foreground = try f.cli.start("agent", "--state-dir", f.state)
         #expect(await eventually(.seconds(30)) { try await f.service("keep")?.healthyCount == 4 })
         #expect(try await f.cli(["agent", "stop", "--state-dir", f.state]).status == 0)

@@ -11,7 +11,7 @@ import Yams
     static let folder = repositoryRoot.appendingPathComponent("examples/task-definitions")
 
     /// Runs build + register for one template; returns the registered task definition and its tags.
-    static func register(_ file: String, container: String?) async throws -> (
+    static func register(_ file: String, container: String?, from folder: URL = folder) async throws -> (
         out: ProcessRunner.Output, td: [String: Any], tags: [String: String], sha: String, buildLog: String
     ) {
         let s = try await ECSPipelineTests.setup()
@@ -149,5 +149,26 @@ import Yams
         #expect(r.td["cpu"] is String && r.td["memory"] is String)
         let env = Self.containers(r.td).first?["environment"] as? [[String: Any]] ?? []
         #expect(env.allSatisfy { $0["value"] is String }, "\(env)")
+    }
+
+    /// The other AWS-shaped example template (examples/ecs-service) arrives as written too, with its
+    /// expressions evaluated. (examples/hello-service is for the local provider: without `memory`, ECS
+    /// itself refuses it, as moto does.)
+    @Test(arguments: ["ecs-service"])
+    func theOtherExampleTemplatesReachTheEndpointAsWritten(example: String) async throws {
+        let folder = repositoryRoot.appendingPathComponent("examples/\(example)")
+        let r = try await Self.register("task-definition.json", container: nil, from: folder)
+        #expect(r.out.status == 0, "\(r.out.stdout)\(r.out.stderr)")
+        let text = try String(contentsOf: folder.appendingPathComponent("task-definition.json"), encoding: .utf8)
+            .replacingOccurrences(of: "${{ commit.sha }}", with: r.sha)
+            .replacingOccurrences(of: "${{ commit.short_sha }}", with: String(r.sha.prefix(7)))
+            .replacingOccurrences(of: "${{ run.id }}", with: "td-1")
+        var file = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+        var containers = file["containerDefinitions"] as! [[String: Any]]
+        containers[0]["image"] = "registry.example.com/x:\(r.sha)"
+        file["containerDefinitions"] = containers
+        var mismatches: [String] = []
+        Self.compare(file, r.td, path: "", &mismatches)
+        #expect(mismatches.isEmpty, "\(mismatches)")
     }
 }

@@ -122,6 +122,12 @@ import Testing
         #expect(out.status == 2)
         #expect(out.stderr.contains("unknown stage 'canary-deplyo'"), "\(out.stderr)")
         #expect(out.stderr.contains("missing.json"), "\(out.stderr)")
+        // `run` reports the same, before anything starts.
+        let run = try CLI(cwd: repo.path).run("run", "web", binary: CLI.stockBinary)
+        #expect(run.status == 2)
+        #expect(
+            run.stderr.contains("unknown stage 'canary-deplyo'") && run.stderr.contains("missing.json"), "\(run.stderr)"
+        )
     }
 
     @Test func aPipelineIsFoundByItsNameKeyToo() throws {

@@ -48,7 +48,10 @@ struct RunCommand: AsyncParsableCommand {
         let registry = Catalog.registry(stateDirectory: state.stateDir)
         let source = try SourceResolver.resolve(pipeline: pipeline, repo: repo, commit: commit, workTree: workTree)
         let loader = Catalog.loader(registry, environment: environment)
-        let definition = try loader.load(named: source.pipelineRef, from: source.tree)
+        // Every problem of every layer (the file, then each step's preflight) in one report, before anything.
+        let definition = try loader.loadAndPreflight(
+            file: try loader.locate(named: source.pipelineRef, in: source.tree), from: source.tree,
+            commit: source.commit, environment: environment)
         let mode: ProgressRenderer.Mode = json ? .silent : (Terminal.stdoutIsTerminal ? .terminal : .plain)
         let store = try state.openStore()
         if !dryRun, let mark = store.quarantined(pipeline: definition.name, sha: source.commit.sha) {

@@ -63,27 +63,10 @@ struct ValidateCommand: ParsableCommand {
                         "\(ref) is not committed (validate checks HEAD, what `run` deploys); `pipeline validate --work-tree` checks it as it is"
                     )
                 }
-                let text = try tree.readText(ref)
                 // Every layer in one pass: the file's problems, then preflight (templates, inputs) of
                 // every step that could be read, so a typo'd stage name does not hide a missing template.
-                let (read, problems) = try loader.loadReporting(text: text, file: ref)
-                var all = problems
-                if let read {
-                    do {
-                        try Preflight.check(
-                            read, registry: registry, source: tree, commit: .workingTree,
-                            environment: ProcessInfo.processInfo.environment)
-                    } catch let error as PipelineError {
-                        all +=
-                            error.diagnostics.isEmpty
-                            ? [Diagnostic(location: nil, path: "", message: error.message)] : error.diagnostics
-                    }
-                }
-                guard all.isEmpty, let pipeline = read else {
-                    throw PipelineError(
-                        .invalidPipeline, "\(ref): \(all.count) problem\(all.count == 1 ? "" : "s") found",
-                        diagnostics: all)
-                }
+                let pipeline = try loader.loadAndPreflight(
+                    file: ref, from: tree, commit: .workingTree, environment: ProcessInfo.processInfo.environment)
                 results.append(FileResult(file: ref, ok: true, pipeline: pipeline.name, problems: []))
             } catch let error as PipelineError {
                 let problems =

@@ -40,8 +40,15 @@ public struct PipelineLoader: Sendable {
         return pipeline!
     }
 
-    /// Reads `pipelines/NAME.yml` (or `.yaml`, or a path) from a source tree.
+    /// Reads `pipelines/NAME.yml` (or `.yaml`, or a path, or the file whose `name:` is NAME) from a
+    /// source tree.
     public func load(named nameOrPath: String, from source: any SourceTree) throws -> Pipeline {
+        let file = try locate(named: nameOrPath, in: source)
+        return try load(text: try source.readText(file), file: file)
+    }
+
+    /// The file `pipelines/NAME.yml` (or `.yaml`), a path, or the one file whose `name:` is NAME.
+    public func locate(named nameOrPath: String, in source: any SourceTree) throws -> String {
         let candidates: [String]
         if nameOrPath.hasSuffix(".yml") || nameOrPath.hasSuffix(".yaml") || nameOrPath.contains("/") {
             candidates = [nameOrPath]
@@ -50,15 +57,15 @@ public struct PipelineLoader: Sendable {
         }
         for path in candidates {
             guard let data = try? source.readFile(path) else { continue }
-            guard let text = String(data: data, encoding: .utf8) else {
+            guard String(data: data, encoding: .utf8) != nil else {
                 throw PipelineError(.invalidPipeline, "\(path) is not UTF-8 text")
             }
-            return try load(text: text, file: path)
+            return path
         }
         // Records, run ids and `validate` say the `name:` key: accept it too, when exactly one file has it.
         let known = (try? PipelineLoader.pipelineFiles(in: source)) ?? []
         let named = known.filter { Self.declaredName(of: $0, in: source) == nameOrPath }
-        if named.count == 1 { return try load(text: try source.readText(named[0]), file: named[0]) }
+        if named.count == 1 { return named[0] }
         if named.count > 1 {
             throw PipelineError(
                 .invalidInput,

@@ -94,6 +94,8 @@ extension LocalRuntime {
         stopped.stoppedReason = reason
         stoppedTasks[task.service, default: []].insert(stopped, at: 0)
         if stoppedTasks[task.service]!.count > 20 { stoppedTasks[task.service]!.removeLast() }
+        // agent.log says each stop, as docs/local.md promises: which task, why, and how it exited.
+        logger.info("task \(id) of \(task.service) stopped: \(task.stopReason ?? "stopped") — \(exits)")
         recentStops[task.service, default: []].insert(line, at: 0)
         if recentStops[task.service]!.count > 10 { recentStops[task.service]!.removeLast() }
         dirty = true
