@@ -8,7 +8,7 @@ package struct CanaryDeployStage: Stage {
         summary: "Runs the new revision as <service>-canary (same load balancer / registry) and waits for its tasks.",
         inputs: Inputs.self,
         outputs: [Outputs.canaryServiceARN, Outputs.previousTaskDefinitionARN],
-        safety: StageSafety(changesTarget: true, exposure: .opens))
+        safety: StageSafety(changesTarget: true, exposure: .opens, exposureLabel: "the canary"))
 
     /// What `canary-deploy` takes under `with:`.
     package struct Inputs: InputDeclarations {

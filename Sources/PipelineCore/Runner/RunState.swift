@@ -52,7 +52,8 @@ struct RunState {
             }
             let guarded = window.isGuarded(index) && !record.dryRun ? alarmGuard : nil
             if window.opens(at: index), let alarmGuard {
-                alarmGuard.openWindow(label: step.uses == "canary-deploy" ? "the canary" : "stage \(step.id)")
+                let label = runner.registry.resolve(step.uses)?.descriptor.safety.exposureLabel
+                alarmGuard.openWindow(label: label ?? "stage \(step.id)")
             }
             let ok = try await runStep(step, index: index, failure: nil, cancellable: true, guarded: guarded)
             if !ok {

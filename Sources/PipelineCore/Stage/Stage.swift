@@ -84,11 +84,15 @@ public struct StageSafety: Sendable, Hashable {
     public var changesTarget: Bool
     /// Its place in the window during which new code takes traffic.
     public var exposure: Exposure?
+    /// How alarm findings name the moment new code started taking traffic here ("3s after the canary
+    /// started"); nil says "stage ID".
+    public var exposureLabel: String?
 
     /// A stage's safety.
-    public init(changesTarget: Bool, exposure: Exposure? = nil) {
+    public init(changesTarget: Bool, exposure: Exposure? = nil, exposureLabel: String? = nil) {
         self.changesTarget = changesTarget
         self.exposure = exposure
+        self.exposureLabel = exposureLabel
     }
 
     /// Reads only (or does nothing to the target).
