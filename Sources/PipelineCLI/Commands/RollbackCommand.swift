@@ -53,23 +53,8 @@ struct RollbackCommand: AsyncParsableCommand {
         let mode: ProgressRenderer.Mode = json ? .silent : (Terminal.stdoutIsTerminal ? .terminal : .plain)
         let executor = RunExecutor(
             registry: registry, environment: environment, store: try state.openStore(), mode: mode, wait: !noWait)
-        let control = RunControl()
-        let signals = Mutex<SignalTrap?>(nil)
-        defer { signals.withLock { $0?.uninstall() } }
         // A rollback that fails does not quarantine the commit: it deployed nothing new.
-        let final = try await executor.execute(
-            plan, source: source.tree, commit: source.commit, repository: source.repository, trigger: "rollback",
-            control: control, quarantineOnFailure: false,
-            onStart: { recorder in
-                let trap = SignalTrap(control: control, recorder: recorder, quiet: mode == .silent)
-                trap.install()
-                signals.withLock { $0 = trap }
-            })
-        if json {
-            print(try Terminal.json(final))
-        } else {
-            Terminal.write(Summary.text(final) + "\n")
-        }
-        throw ExitCode(final.status == .succeeded ? 0 : 1)
+        try await executor.runInForeground(
+            plan, source: source, trigger: "rollback", json: json, quarantineOnFailure: false)
     }
 }

@@ -69,23 +69,6 @@ struct RunCommand: AsyncParsableCommand {
         let executor = RunExecutor(
             registry: registry, environment: environment, store: store, mode: mode, dryRun: dryRun,
             wait: !noWait)
-        let control = RunControl()
-        let signals = Mutex<SignalTrap?>(nil)
-        defer { signals.withLock { $0?.uninstall() } }
-        let final = try await executor.execute(
-            definition, source: source.tree, commit: source.commit, repository: source.repository, trigger: "manual",
-            control: control,
-            onStart: { recorder in
-                let trap = SignalTrap(control: control, recorder: recorder, quiet: mode == .silent)
-                trap.install()
-                signals.withLock { $0 = trap }
-            })
-
-        if json {
-            print(try Terminal.json(final))
-        } else {
-            Terminal.write(Summary.text(final) + "\n")
-        }
-        throw ExitCode(final.status == .succeeded ? 0 : 1)
+        try await executor.runInForeground(definition, source: source, trigger: "manual", json: json)
     }
 }
