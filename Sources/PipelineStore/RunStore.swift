@@ -193,15 +193,21 @@ package struct RunStore: Sendable {
 /// JSON settings for run records.
 package enum RunRecordCoding {
     /// Encodes records with sorted keys and ISO 8601 dates.
-    package static let encoder: JSONEncoder = {
+    package static let encoder = makeEncoder()
+
+    /// The same, with camelCase Swift names written snake_case (for types without their own coding keys).
+    package static let snakeCaseEncoder = makeEncoder(snakeCase: true)
+
+    private static func makeEncoder(snakeCase: Bool = false) -> JSONEncoder {
         let e = JSONEncoder()
+        if snakeCase { e.keyEncodingStrategy = .convertToSnakeCase }
         e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
             try c.encode(Timestamp.precise(date))
         }
         return e
-    }()
+    }
 
     /// Decodes what `encoder` wrote.
     package static let decoder: JSONDecoder = {

@@ -72,13 +72,6 @@ enum Terminal {
     /// JSON with snake_case keys, for types that are camelCase in Swift (the agent's status): one
     /// convention across every `--json`.
     static func snakeCaseJSON<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(Timestamp.precise(date))
-        }
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try RunRecordCoding.snakeCaseEncoder.encode(value), as: UTF8.self)
     }
 }

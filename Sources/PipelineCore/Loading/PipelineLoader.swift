@@ -28,16 +28,13 @@ public struct PipelineLoader: Sendable {
 
     /// Parses and validates a pipeline; throws `PipelineError(.invalidPipeline)` listing every problem.
     public func load(text: String, file: String) throws -> Pipeline {
-        let root = try LocatedValue.parse(yaml: text, file: file)
-        var reader = PipelineReader(file: file, registry: registry, providers: providers, environment: environment)
-        let pipeline = reader.read(root)
-        if !reader.diagnostics.isEmpty || pipeline == nil {
-            let count = reader.diagnostics.count
+        let (pipeline, problems) = try loadReporting(text: text, file: file)
+        guard problems.isEmpty, let pipeline else {
             throw PipelineError(
-                .invalidPipeline, "\(file): \(count) problem\(count == 1 ? "" : "s") found",
-                diagnostics: reader.diagnostics)
+                .invalidPipeline, "\(file): \(problems.count) problem\(problems.count == 1 ? "" : "s") found",
+                diagnostics: problems)
         }
-        return pipeline!
+        return pipeline
     }
 
     /// Reads `pipelines/NAME.yml` (or `.yaml`, or a path, or the file whose `name:` is NAME) from a

@@ -42,28 +42,11 @@ extension PipelineReader {
             message += "; known stages: \(registry.names.isEmpty ? "none" : registry.names.joined(separator: ", "))"
             error(step.location, "\(path).uses", message)
         }
-        if let specs = entry?.descriptor.inputs {
-            let byName = Dictionary(specs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-            for key in step.with.keys.sorted() {
-                let node = step.with[key]!
-                guard let spec = byName[key] else {
-                    var message = "unknown input for stage '\(step.uses)'"
-                    if let guess = Self.closest(key, in: Array(byName.keys)) {
-                        message += " (did you mean '\(guess)'?)"
-                    }
-                    let known = specs.map(\.name)
-                    message += "; it takes: \(known.isEmpty ? "no inputs" : known.joined(separator: ", "))"
-                    error(node.location, "\(path).with.\(key)", message)
-                    continue
-                }
-                if let literal = node.literalValue, let problem = spec.check(literal) {
-                    error(node.location, "\(path).with.\(key)", problem)
-                }
-            }
-            for spec in specs where spec.required && step.with[spec.name] == nil {
-                error(
-                    step.location, "\(path).with.\(spec.name)",
-                    "is required by stage '\(step.uses)': \(spec.description)")
+        if let descriptor = entry?.descriptor {
+            let problems = descriptor.inputProblems(keys: Array(step.with.keys), value: { step.with[$0]?.literalValue })
+            for problem in problems {
+                let at = problem.isMissing ? step.location : step.with[problem.key]?.location
+                error(at, "\(path).with.\(problem.key)", problem.message)
             }
         }
         for (section, nodes) in [("with", step.with), ("env", step.env)] {

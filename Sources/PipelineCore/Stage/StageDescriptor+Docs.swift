@@ -44,23 +44,46 @@ extension StageDescriptor {
     }
 }
 
+/// One problem with a step's `with:`: the key and what is wrong.
+public struct InputProblem: Sendable, Hashable {
+    /// The key under `with:`.
+    public var key: String
+    /// What is wrong, for people.
+    public var message: String
+    /// True when the key is required and absent (it has no place of its own in the file).
+    public var isMissing: Bool
+}
+
 extension StageDescriptor {
-    /// What is wrong with a step's `with:` values as the loader sees them: unknown keys, missing required
-    /// inputs, values of the wrong type; each message starts with `with.KEY:`.
-    public func inputProblems(_ values: [String: InputValue]) -> [String] {
+    /// What is wrong with a step's `with:`: unknown keys (with a suggestion), values of the wrong type
+    /// (for the keys whose `value` is known), missing required inputs. The loader and the test kit's
+    /// harness both check inputs with it.
+    public func inputProblems(keys: [String], value: (String) -> InputValue?) -> [InputProblem] {
         guard let inputs else { return [] }
-        var problems: [String] = []
-        for key in values.keys.sorted() {
+        var problems: [InputProblem] = []
+        let known = inputs.map(\.name)
+        for key in keys.sorted() {
             guard let spec = inputs.first(where: { $0.name == key }) else {
-                let known = inputs.map(\.name).joined(separator: ", ")
-                problems.append("with.\(key): unknown input for stage '\(name)'; it takes: \(known)")
+                var message = "unknown input for stage '\(name)'"
+                if let guess = Suggestion.closest(key, in: known) { message += " (did you mean '\(guess)'?)" }
+                message += "; it takes: \(known.isEmpty ? "no inputs" : known.joined(separator: ", "))"
+                problems.append(InputProblem(key: key, message: message, isMissing: false))
                 continue
             }
-            if let problem = spec.check(values[key]!) { problems.append("with.\(key): \(problem)") }
+            if let literal = value(key), let problem = spec.check(literal) {
+                problems.append(InputProblem(key: key, message: problem, isMissing: false))
+            }
         }
-        for spec in inputs where spec.required && values[spec.name] == nil {
-            problems.append("with.\(spec.name): is required by stage '\(name)': \(spec.description)")
+        for spec in inputs where spec.required && !keys.contains(spec.name) {
+            problems.append(
+                InputProblem(
+                    key: spec.name, message: "is required by stage '\(name)': \(spec.description)", isMissing: true))
         }
         return problems
+    }
+
+    /// The same for evaluated values, each message starting with `with.KEY:`.
+    public func inputProblems(_ values: [String: InputValue]) -> [String] {
+        inputProblems(keys: Array(values.keys), value: { values[$0] }).map { "with.\($0.key): \($0.message)" }
     }
 }
