@@ -73,7 +73,7 @@ package struct AlarmWatchStage: Stage {
             }
             let seen = states.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
             logger.info(
-                "would watch \(max(states.count, spec.names.count)) alarm(s) for \(Duration.describe(bake) ?? "0")\(seen.isEmpty ? "" : " (now: \(seen))")"
+                "would watch \(states.count) alarm(s) for \(Duration.describe(bake) ?? "0")\(seen.isEmpty ? "" : " (now: \(seen))")"
             )
             return StageOutputs([Outputs.alarmsChecked: .number(Double(states.count))])
         }

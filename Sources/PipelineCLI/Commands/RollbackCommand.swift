@@ -18,14 +18,10 @@ struct RollbackCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "A pipeline name under pipelines/, its `name:`, or a path to a pipeline file.")
-    var pipeline: String
+    @OptionGroup var chosen: PipelineArguments
 
     @Option(help: "The revision to return to (a task definition ARN or family:revision).")
     var to: String?
-
-    @Option(help: "The repository to read the pipeline from (default: the one enclosing the current folder).")
-    var repo: String?
 
     @OptionGroup var state: StateOptions
 
@@ -38,9 +34,7 @@ struct RollbackCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let registry = Catalog.registry(stateDirectory: state.stateDir)
-        let source = try SourceResolver.resolve(pipeline: pipeline, repo: repo, commit: nil)
-        let definition = try Catalog.loader(registry, environment: environment)
-            .load(named: source.pipelineRef, from: source.tree)
+        let (source, definition) = try chosen.loadAtHead(registry, environment: environment)
         let isRollback = { (step: Step) in registry.resolve(step.uses)?.descriptor.name == "rollback" }
         var step =
             (definition.onFailure + definition.stages).first(where: isRollback)

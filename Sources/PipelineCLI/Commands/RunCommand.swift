@@ -10,16 +10,12 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a pipeline once.",
         discussion: """
-            PIPELINE is a name under pipelines/ (web → pipelines/web.yml) or a path to a pipeline file.
+            PIPELINE is a name under pipelines/ (web → pipelines/web.yml), the `name:` a file declares, or a path.
             Exit codes: 0 succeeded; 1 failed or rolled back; 2 invalid input; 3 target locked (--no-wait).
             """
     )
 
-    @Argument(help: "A pipeline name under pipelines/, or a path to a pipeline file.")
-    var pipeline: String
-
-    @Option(help: "The repository to read the pipeline from (default: the one enclosing the current folder).")
-    var repo: String?
+    @OptionGroup var chosen: PipelineArguments
 
     @Option(help: "The commit, branch or tag to deploy (default: the current branch's head).")
     var commit: String?
@@ -46,7 +42,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let registry = Catalog.registry(stateDirectory: state.stateDir)
-        let source = try SourceResolver.resolve(pipeline: pipeline, repo: repo, commit: commit, workTree: workTree)
+        let source = try chosen.resolve(commit: commit, workTree: workTree)
         let loader = Catalog.loader(registry, environment: environment)
         // Every problem of every layer (the file, then each step's preflight) in one report, before anything.
         let definition = try loader.loadAndPreflight(
@@ -58,7 +54,7 @@ struct RunCommand: AsyncParsableCommand {
             if !force {
                 throw PipelineError(
                     .invalidInput,
-                    "commit \(source.commit.shortSHA) is quarantined: run \(mark.runID) rolled it back (\(mark.reason)). Deploy it anyway with `pipeline run \(pipeline) --commit \(source.commit.sha) --force`"
+                    "commit \(source.commit.shortSHA) is quarantined: run \(mark.runID) rolled it back (\(mark.reason)). Deploy it anyway with `pipeline run \(chosen.pipeline) --commit \(source.commit.sha) --force`"
                 )
             }
             if mode != .silent {

@@ -10,11 +10,7 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Show what a pipeline's target runs now: revision, deployments, canary, alarms, last runs.")
 
-    @Argument(help: "A pipeline name under pipelines/, its `name:`, or a path to a pipeline file.")
-    var pipeline: String
-
-    @Option(help: "The repository to read the pipeline from (default: the one enclosing the current folder).")
-    var repo: String?
+    @OptionGroup var chosen: PipelineArguments
 
     @Option(help: "How many recent runs to show.")
     var runs: Int = 5
@@ -66,9 +62,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let registry = Catalog.registry(stateDirectory: state.stateDir)
-        let source = try SourceResolver.resolve(pipeline: pipeline, repo: repo, commit: nil)
-        let definition = try Catalog.loader(registry, environment: environment)
-            .load(named: source.pipelineRef, from: source.tree)
+        let (source, definition) = try chosen.loadAtHead(registry, environment: environment)
         let store = try state.openStore()
         let quiet = json
         let services = try await TargetFactory.services(

@@ -53,10 +53,7 @@ package struct LocalDeploymentTarget: DeploymentTarget {
 
     package func service(_ name: String) async throws -> ServiceState? {
         if let state = try await client.call(.service(name: name)).service?.serviceState { return state }
-        guard let declared, declared.service == name else { return nil }
-        return ServiceState(
-            name: name, arn: "local:service/\(name)", taskDefinition: "", desiredCount: declared.desiredCount,
-            runningCount: 0, deployments: [])
+        return declared?.declaredService(name)
     }
 
     package func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
@@ -96,25 +93,22 @@ package struct LocalDeploymentTarget: DeploymentTarget {
     }
 
     package func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {
-        var states = (try await client.call(.alarms(names: names, prefix: prefix)).alarms ?? []).map(\.alarmState)
-        for alarm in declared?.alarms ?? [] where !states.contains(where: { $0.name == alarm.name }) {
-            guard names.contains(alarm.name) || prefix.map({ alarm.name.hasPrefix($0) }) == true else { continue }
-            states.append(
-                AlarmState(
-                    name: alarm.name, state: .insufficientData,
-                    reason: "declared in the pipeline; the agent evaluates it once a run sets it up", updatedAt: nil))
-        }
-        return states
+        let states = (try await client.call(.alarms(names: names, prefix: prefix)).alarms ?? []).map(\.alarmState)
+        let declaredOnly =
+            (declared?.declaredAlarms(
+                names: names, prefix: prefix,
+                reason: "declared in the pipeline; the agent evaluates it once a run sets it up"
+            ) ?? []).filter { alarm in !states.contains { $0.name == alarm.name } }
+        return states + declaredOnly
     }
 
     /// A local "load balancer" is the listener of a main service: `load_balancer: <service>`.
     package func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget {
-        let name = nameOrARN.split(separator: "/").last.map(String.init) ?? nameOrARN
-        return AliasTarget(dnsName: name, hostedZoneID: "local", evaluateTargetHealth: true)
+        LocalTargetSettings.loadBalancerAlias(nameOrARN)
     }
 
     package func serviceDiscoveryAlias(namespaceID: String, service: String) async throws -> AliasTarget {
-        AliasTarget(dnsName: service, hostedZoneID: "local", evaluateTargetHealth: true)
+        LocalTargetSettings.serviceAlias(service)
     }
 
     package func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws

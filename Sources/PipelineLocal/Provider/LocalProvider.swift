@@ -41,11 +41,8 @@ package struct LocalProvider: DeploymentProvider {
     /// Starts the agent when none runs and sets up the pipeline's service on it (a read-only request only
     /// declares the settings).
     package func makeTarget(_ request: TargetRequest) async throws -> any DeploymentTarget {
-        let pipeline = request.pipeline
-        let text = try? request.source.readText(pipeline.file)
-        let tree = text.flatMap { try? LocatedValue.parse(yaml: $0, file: pipeline.file) }
-        let settings = try LocalTargetSettings.parse(
-            pipeline.target, file: pipeline.file, locate: { tree?.locate($0) })
+        // The loader already checked the settings with their lines (`check`); this reads them.
+        let settings = try LocalTargetSettings.parse(request.pipeline.target)
         let paths = LocalPaths(stateRoot: URL(fileURLWithPath: request.stateDirectory).standardizedFileURL)
         if request.readOnly, AgentLauncher.runningPID(paths) == nil {
             // A dry run starts nothing: no agent, no port bound, no folder made.

@@ -8,18 +8,6 @@ package struct LocalTargetSettings: Sendable {
     package var alarms: [AlarmSpec]
     package var desiredCount: Int
 
-    /// Reads the settings; errors name the file, the line (through `locate`, given a key path) and the key.
-    package static func parse(
-        _ target: TargetConfig, file: String, locate: (String) -> SourceLocation? = { _ in nil }
-    ) throws -> LocalTargetSettings {
-        do { return try parse(target) } catch let e as PipelineError {
-            let diagnostic = diagnostic(e, locate: locate)
-            throw PipelineError(
-                .invalidInput,
-                "\(diagnostic.location.map { "\($0)" } ?? file): \(diagnostic.path): \(diagnostic.message)")
-        }
-    }
-
     /// A check's error as a located diagnostic (messages read "<key path>: <what is wrong>").
     static func diagnostic(_ error: PipelineError, locate: (String) -> SourceLocation?) -> Diagnostic {
         let parts = error.message.split(separator: ":", maxSplits: 1).map(String.init)
@@ -66,5 +54,35 @@ package struct LocalTargetSettings: Sendable {
             }
         }
         return LocalTargetSettings(service: service, listener: listener, alarms: alarms, desiredCount: desired)
+    }
+}
+
+/// How the local target reads what the pipeline declares but the agent does not run (yet): used by the
+/// agent-backed target under --dry-run and by the offline target when no agent runs.
+extension LocalTargetSettings {
+    /// The main service as it would be created: no revision, no task; nil for another name.
+    func declaredService(_ name: String) -> ServiceState? {
+        guard name == service else { return nil }
+        return ServiceState(
+            name: name, arn: "local:service/\(name)", taskDefinition: "", desiredCount: desiredCount, runningCount: 0,
+            deployments: [])
+    }
+
+    /// The declared alarms named or matching `prefix`, with no data and `reason`.
+    func declaredAlarms(names: [String], prefix: String?, reason: String) -> [AlarmState] {
+        alarms.filter { names.contains($0.name) || prefix.map($0.name.hasPrefix) == true }
+            .map { AlarmState(name: $0.name, state: .insufficientData, reason: reason, updatedAt: nil) }
+    }
+
+    /// A local "load balancer" is the listener of a main service: `load_balancer: <service>` (or an ARN
+    /// ending in it).
+    static func loadBalancerAlias(_ nameOrARN: String) -> AliasTarget {
+        let name = nameOrARN.split(separator: "/").last.map(String.init) ?? nameOrARN
+        return AliasTarget(dnsName: name, hostedZoneID: "local", evaluateTargetHealth: true)
+    }
+
+    /// A service's host name routes to its listener.
+    static func serviceAlias(_ service: String) -> AliasTarget {
+        AliasTarget(dnsName: service, hostedZoneID: "local", evaluateTargetHealth: true)
     }
 }

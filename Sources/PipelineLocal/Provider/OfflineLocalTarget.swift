@@ -19,12 +19,7 @@ struct OfflineLocalTarget: DeploymentTarget {
     func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws -> TaskDefinitionRecord {
         throw refuse("register a task definition")
     }
-    func service(_ name: String) async throws -> ServiceState? {
-        guard name == settings.service else { return nil }
-        return ServiceState(
-            name: name, arn: "local:service/\(name)", taskDefinition: "", desiredCount: settings.desiredCount,
-            runningCount: 0, deployments: [])
-    }
+    func service(_ name: String) async throws -> ServiceState? { settings.declaredService(name) }
     func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
         async throws -> ServiceState
     { throw refuse("create service \(name)") }
@@ -33,21 +28,15 @@ struct OfflineLocalTarget: DeploymentTarget {
     }
     func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] { [] }
     func alarms(names: [String], prefix: String?) async throws -> [AlarmState] {
-        settings.alarms.filter { alarm in names.contains(alarm.name) || prefix.map(alarm.name.hasPrefix) == true }
-            .map {
-                AlarmState(
-                    name: $0.name, state: .insufficientData,
-                    reason: "declared in the pipeline; no agent runs to evaluate it", updatedAt: nil)
-            }
+        settings.declaredAlarms(
+            names: names, prefix: prefix, reason: "declared in the pipeline; no agent runs to evaluate it")
     }
     func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition] { [] }
     func loadBalancerAlias(_ nameOrARN: String) async throws -> AliasTarget {
-        AliasTarget(
-            dnsName: nameOrARN.split(separator: "/").last.map(String.init) ?? nameOrARN, hostedZoneID: "local",
-            evaluateTargetHealth: true)
+        LocalTargetSettings.loadBalancerAlias(nameOrARN)
     }
     func serviceDiscoveryAlias(namespaceID: String, service: String) async throws -> AliasTarget {
-        AliasTarget(dnsName: service, hostedZoneID: "local", evaluateTargetHealth: true)
+        LocalTargetSettings.serviceAlias(service)
     }
     func upsertAlias(hostedZoneID: String, name: String, type: String, target: AliasTarget) async throws -> String {
         throw refuse("point \(name)")
