@@ -31,6 +31,8 @@ let package = Package(
             ]
         ),
         .target(name: "PipelineStore", dependencies: ["PipelineCore"]),
+        // The state in an S3 bucket (`--state-dir s3://BUCKET/PREFIX`): records, index, leases, cursors.
+        .target(name: "PipelineStoreS3", dependencies: ["PipelineCore", "PipelineStore", "PipelineAWS"]),
         .systemLibrary(
             name: "CLibGit2",
             pkgConfig: "libgit2",
@@ -67,8 +69,8 @@ let package = Package(
         .target(
             name: "PipelineCLI",
             dependencies: [
-                "PipelineCore", "PipelineStore", "PipelineGit", "PipelineAWS", "PipelineLocal", "BuiltinStages",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PipelineCore", "PipelineStore", "PipelineStoreS3", "PipelineGit", "PipelineAWS", "PipelineLocal",
+                "BuiltinStages", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -36,10 +36,10 @@ package struct RollbackStage: Stage {
     package init() {}
 
     /// The revision to return to, and where that choice came from.
-    func rollbackRevision(_ context: StageContext, to: String?) throws -> (String, String)? {
+    func rollbackRevision(_ context: StageContext, to: String?) async throws -> (String, String)? {
         if let to, !to.isEmpty { return (to, "with.to") }
         let arnKey = PromoteStage.Outputs.taskDefinitionARN
-        if let last = try context.history.lastSucceededOutputs(pipeline: context.run.pipeline) {
+        if let last = try await context.history.lastSucceededOutputs(pipeline: context.run.pipeline) {
             // Prefer the revision a promote stage deployed (it has a deployment_id beside it).
             let promoted = last.values.first { $0[PromoteStage.Outputs.deploymentID] != nil && $0[arnKey] != nil }
             if case .string(let arn)? = (promoted ?? last.values.first { $0[arnKey] != nil })?[arnKey] {
@@ -73,7 +73,7 @@ package struct RollbackStage: Stage {
                 context.logger.info("scaled \(canary) to 0")
             }
         }
-        guard let (revision, source) = try rollbackRevision(context, to: inputs.to) else {
+        guard let (revision, source) = try await rollbackRevision(context, to: inputs.to) else {
             context.logger.info("nothing was deployed yet and no earlier run succeeded: nothing to roll back")
             return StageOutputs([Outputs.rolledBackTo: ""])
         }

@@ -28,7 +28,7 @@ enum Catalog {
     static func registry(stateDirectory: String? = nil) -> StageRegistry {
         var registry = StageRegistry(BuiltinStages.all + additions.stages)
         let environment = ProcessInfo.processInfo.environment
-        let root = stateDirectory ?? RunStore.defaultRoot(flag: nil, environment: environment)
+        let root = StateOptions.localRoot(flag: stateDirectory, environment: environment)
         registry.fallback = ExecutablePlugins.resolver(
             searchPath: ExecutablePlugins.searchPath(environment: environment, stateDirectory: root))
         return registry
@@ -37,7 +37,7 @@ enum Catalog {
     /// Plugins found on the plugin path.
     static func installedPlugins(stateDirectory: String? = nil) -> [StageRegistry.Entry] {
         let environment = ProcessInfo.processInfo.environment
-        let root = stateDirectory ?? RunStore.defaultRoot(flag: nil, environment: environment)
+        let root = StateOptions.localRoot(flag: stateDirectory, environment: environment)
         return ExecutablePlugins.installed(
             searchPath: ExecutablePlugins.searchPath(environment: environment, stateDirectory: root))
     }

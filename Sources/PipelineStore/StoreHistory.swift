@@ -3,16 +3,15 @@ import PipelineCore
 
 /// Earlier runs read from the store, for stages such as rollback.
 package struct StoreHistory: RunHistory {
-    let store: RunStore
-    package init(store: RunStore) { self.store = store }
+    let store: any StateStore
+    package init(store: any StateStore) { self.store = store }
 
-    package func lastSucceededOutputs(pipeline: String) throws -> [String: StageOutputs]? {
+    package func lastSucceededOutputs(pipeline: String) async throws -> [String: StageOutputs]? {
         guard
-            let summary = try store.list(
+            let summary = try await store.list(
                 pipeline: pipeline, status: .succeeded, limit: 1, includeDryRuns: false
             ).first
         else { return nil }
-        let record = try store.load(runID: summary.id)
-        return record.outputs
+        return try await store.load(runID: summary.id).outputs
     }
 }

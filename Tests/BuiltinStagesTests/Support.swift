@@ -30,5 +30,5 @@ func merged(_ a: [String: InputValue], _ b: [String: InputValue]) -> [String: In
 /// A history whose last succeeded run returned these outputs.
 struct FixedHistory: RunHistory {
     var outputs: [String: StageOutputs]?
-    func lastSucceededOutputs(pipeline: String) throws -> [String: StageOutputs]? { outputs }
+    func lastSucceededOutputs(pipeline: String) async throws -> [String: StageOutputs]? { outputs }
 }

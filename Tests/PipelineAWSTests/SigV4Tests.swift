@@ -53,7 +53,8 @@ let vectorFile: VectorFile = {
             "python3", [repositoryRoot.appendingPathComponent("Tests/Support/sigv4_golden.py").path])
         #expect(out.status == 0, "sigv4_golden.py failed: \(out.stderr)")
         let cases = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]])
-        #expect(cases.count >= 7)
+        #expect(cases.count >= 9)
+        #expect(cases.contains { $0["s3"] as? Bool == true })
         for c in cases {
             let url = URL(string: c["url"] as! String)!
             let host = url.port.map { "\(url.host!):\($0)" } ?? url.host!
@@ -68,7 +69,8 @@ let vectorFile: VectorFile = {
                     method: c["method"] as! String, path: rawPath, query: url.query ?? "", headers: headers,
                     payloadHash: SigV4.hexSHA256(Data((c["body"] as! String).utf8))),
                 accessKeyID: "AKIDEXAMPLE", secretAccessKey: vectorFile.secret, region: c["region"] as! String,
-                service: c["service"] as! String, amzDate: c["amz_date"] as! String)
+                service: c["service"] as! String, amzDate: c["amz_date"] as! String,
+                normalizePath: c["s3"] as? Bool != true)
             #expect(result.canonicalRequest == c["canonical_request"] as! String, "\(c["url"]!)")
             #expect(result.authorization == c["authorization"] as! String, "\(c["url"]!)")
         }

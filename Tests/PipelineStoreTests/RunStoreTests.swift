@@ -149,23 +149,30 @@ let sampleCommit = CommitInfo(sha: String(repeating: "c", count: 40), branch: "m
 
     @Test func targetLockIsExclusive() async throws {
         let store = try RunStore(root: temporaryFolder())
-        let first = try await TargetLock.acquire(store, key: "aws/us-east-1/demo/web", holder: "web-1", wait: false) {
-            _ in
-        }
+        let first = try await store.acquireLock(
+            key: "aws/us-east-1/demo/web", holder: LeaseHolder(purpose: "web-1"), wait: false
+        ) { _ in }
         do {
-            _ = try await TargetLock.acquire(store, key: "aws/us-east-1/demo/web", holder: "web-2", wait: false) { _ in
-            }
+            _ = try await store.acquireLock(
+                key: "aws/us-east-1/demo/web", holder: LeaseHolder(purpose: "web-2"), wait: false
+            ) { _ in }
             Issue.record("expected the lock to be taken")
         } catch let error as PipelineError {
             #expect(error.code == .locked)
             #expect(error.message.contains("web-1"))
         }
         // Another target is independent.
-        _ = try await TargetLock.acquire(store, key: "aws/us-east-1/demo/api", holder: "api-1", wait: false) { _ in }
-        _ = first
+        let other = try await store.acquireLock(
+            key: "aws/us-east-1/demo/api", holder: LeaseHolder(purpose: "api-1"), wait: false
+        ) { _ in }
+        await other.release()
+        await first.release()
+        // Released: the next holder takes it at once.
+        let again = try await store.tryLock(key: "aws/us-east-1/demo/web", holder: LeaseHolder(purpose: "web-3"))
+        #expect(again != nil)
     }
 
-    @Test func historyFindsTheLastSucceededNonDryRun() throws {
+    @Test func historyFindsTheLastSucceededNonDryRun() async throws {
         let store = try RunStore(root: temporaryFolder())
         for (status, dry, rev) in [
             (RunStatus.succeeded, false, "r1"), (.failed, false, "r2"), (.succeeded, true, "r3"),
@@ -178,7 +185,7 @@ let sampleCommit = CommitInfo(sha: String(repeating: "c", count: 40), branch: "m
             done.stages[0].outputs = ["rev": .string(rev)]
             try recorder.write(done)
         }
-        let outputs = try StoreHistory(store: store).lastSucceededOutputs(pipeline: "web")
+        let outputs = try await StoreHistory(store: store).lastSucceededOutputs(pipeline: "web")
         #expect(outputs?["a"]?["rev"] == "r1")
     }
 

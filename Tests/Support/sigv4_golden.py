@@ -33,19 +33,30 @@ CASES = [
      "", {"X-Custom": "  two   spaces  "}, None),
 ]
 
+# S3 signs the path as sent (no normalisation, no second encoding) and the payload hash header.
+S3_CASES = [
+    ("s3", "us-east-1", "PUT", "http://127.0.0.1:5000/state-bucket/team/a%20b/runs/web/12/run.json", '{"id":"web-12"}',
+     {"If-None-Match": "*", "Content-Type": "application/json"}, None),
+    ("s3", "eu-west-1", "GET", "https://s3.eu-west-1.amazonaws.com/b/?list-type=2&prefix=index%2F&max-keys=20", "",
+     {}, "FwoGZXIvYXdzEBYaDOpaque+Session/Token=="),
+]
+
 
 def main():
     out = []
-    for service, region, method, url, body, headers, token in CASES:
+    for (service, region, method, url, body, headers, token), s3 in [(c, False) for c in CASES] + [
+            (c, True) for c in S3_CASES]:
         creds = Credentials("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token)
         request = AWSRequest(method=method, url=url, data=body.encode(), headers=dict(headers))
-        signer = botocore.auth.SigV4Auth(creds, service, region)
+        signer = (botocore.auth.S3SigV4Auth if s3 else botocore.auth.SigV4Auth)(creds, service, region)
         signer.add_auth(request)
+        if s3:
+            headers = dict(headers, **{"X-Amz-Content-SHA256": request.headers["X-Amz-Content-SHA256"]})
         authorization = request.headers["Authorization"]
         del request.headers["Authorization"]
         out.append({
             "service": service, "region": region, "method": method, "url": url, "body": body,
-            "headers": headers, "session_token": token,
+            "headers": headers, "session_token": token, "s3": s3,
             "amz_date": request.headers["X-Amz-Date"],
             "canonical_request": signer.canonical_request(request),
             "authorization": authorization,

@@ -83,6 +83,8 @@ package final class AWSClient: Sendable {
         var body: Data = Data()
         /// False for calls that must not be repeated once they may have reached the server.
         var idempotent: Bool = true
+        /// A base URL other than the service's endpoint (S3's virtual-hosted bucket addresses).
+        var endpoint: String?
     }
 
     /// A response with a 2xx status.
@@ -144,7 +146,7 @@ package final class AWSClient: Sendable {
         } catch {
             return .failure(failure(0, "CredentialsError", "\(error)"), retryable: false, timedOut: false)
         }
-        let endpoint = configuration.endpoint(for: service)
+        let endpoint = request.endpoint ?? configuration.endpoint(for: service)
         guard let base = URL(string: endpoint), let host = base.host else {
             return .failure(
                 failure(0, "InvalidEndpoint", "endpoint '\(endpoint)' is not a URL"), retryable: false, timedOut: false)
@@ -157,12 +159,15 @@ package final class AWSClient: Sendable {
         headers.append(("host", hostHeader))
         headers.append(("x-amz-date", amzDate))
         if let token = creds.sessionToken { headers.append(("x-amz-security-token", token)) }
+        let payloadHash = SigV4.hexSHA256(request.body)
+        if service.s3Signing { headers.append(("x-amz-content-sha256", payloadHash)) }
         let signed = SigV4.sign(
             SigV4.Request(
                 method: request.method.rawValue, path: path, query: request.query, headers: headers,
-                payloadHash: SigV4.hexSHA256(request.body)),
+                payloadHash: payloadHash),
             accessKeyID: creds.accessKeyID, secretAccessKey: creds.secretAccessKey,
-            region: configuration.signingRegion(for: service), service: service.signingName, amzDate: amzDate)
+            region: configuration.signingRegion(for: service), service: service.signingName, amzDate: amzDate,
+            normalizePath: !service.s3Signing)
 
         let scheme = base.scheme ?? "https"
         var url = "\(scheme)://\(hostHeader)\(path)"
@@ -172,7 +177,7 @@ package final class AWSClient: Sendable {
         for (name, value) in headers where name != "host" { http.headers.add(name: name, value: value) }
         http.headers.add(name: "Authorization", value: signed.authorization)
         http.headers.add(name: "User-Agent", value: "pipeline/0.1 (swift)")
-        if !request.body.isEmpty || request.method == .POST {
+        if !request.body.isEmpty || request.method == .POST || request.method == .PUT {
             http.body = .bytes(ByteBuffer(bytes: request.body))
         }
         let remaining = deadline - ContinuousClock.now

@@ -12,6 +12,9 @@ package struct AWSService: Sendable, Hashable {
     package var environmentSuffix: String
     /// A global service signs in us-east-1 and has one endpoint (Route 53).
     package var globalEndpoint: String?
+    /// S3's signing rules: the path is signed as sent (no normalisation, no second encoding) and the
+    /// payload hash travels in `x-amz-content-sha256`.
+    package var s3Signing = false
 
     package static let ecs = AWSService(
         name: "ECS", signingName: "ecs", endpointPrefix: "ecs", environmentSuffix: "ECS")
@@ -23,6 +26,8 @@ package struct AWSService: Sendable, Hashable {
     package static let route53 = AWSService(
         name: "Route53", signingName: "route53", endpointPrefix: "route53", environmentSuffix: "ROUTE_53",
         globalEndpoint: "https://route53.amazonaws.com")
+    package static let s3 = AWSService(
+        name: "S3", signingName: "s3", endpointPrefix: "s3", environmentSuffix: "S3", s3Signing: true)
     package static let serviceDiscovery = AWSService(
         name: "ServiceDiscovery", signingName: "servicediscovery", endpointPrefix: "servicediscovery",
         environmentSuffix: "SERVICEDISCOVERY")

@@ -35,7 +35,8 @@ package enum SigV4 {
     }
 
     /// Signs a request. `amzDate` is `YYYYMMDDTHHMMSSZ`; the credential scope uses its date.
-    /// `normalizePath` removes dot segments and empty segments, as every service but S3 expects.
+    /// `normalizePath` removes dot segments and empty segments and encodes the (already encoded) path
+    /// once more, as every service but S3 expects; S3 (`normalizePath: false`) signs the path as sent.
     package static func sign(
         _ request: Request, accessKeyID: String, secretAccessKey: String, region: String, service: String,
         amzDate: String, normalizePath: Bool = true
@@ -129,8 +130,9 @@ package enum SigV4 {
             }
             let trailing = p.hasSuffix("/") && !segments.isEmpty
             p = "/" + segments.joined(separator: "/") + (trailing ? "/" : "")
+            return URIEncoding.encode(p, keepSlash: true)
         }
-        return URIEncoding.encode(p, keepSlash: true)
+        return p
     }
 
     static func canonicalQuery(_ query: String) -> String {

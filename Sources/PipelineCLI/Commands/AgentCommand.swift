@@ -20,8 +20,7 @@ struct AgentCommand: AsyncParsableCommand {
 
 extension StateOptions {
     var localPaths: LocalPaths {
-        let root = RunStore.defaultRoot(flag: stateDir, environment: ProcessInfo.processInfo.environment)
-        return LocalPaths(stateRoot: URL(fileURLWithPath: root).standardizedFileURL)
+        LocalPaths(stateRoot: URL(fileURLWithPath: localRoot).standardizedFileURL)
     }
 }
 

@@ -19,34 +19,33 @@ struct LogsCommand: AsyncParsableCommand {
     @OptionGroup var state: StateOptions
 
     func run() async throws {
-        let store = try state.openStore()
-        var record = try store.load(runID: runID)
+        let store = try await state.openStore()
+        var record = try await store.load(runID: runID)
         if let stage, !record.stages.contains(where: { $0.id == stage }) {
             throw PipelineError(
                 .notFound,
                 "run \(runID) has no stage '\(stage)' (it has: \(record.stages.map(\.id).joined(separator: ", ")))")
         }
-        var offsets: [String: UInt64] = [:]
+        var offsets: [String: Int] = [:]
         let stages = stage.map { [$0] } ?? record.stages.map(\.id)
+        let poll: Duration = store is RunStore ? .milliseconds(250) : .seconds(2)
         while true {
             for id in stages {
-                let path = try store.logPath(runID: runID, stage: id)
-                guard let handle = FileHandle(forReadingAtPath: path) else { continue }
-                defer { try? handle.close() }
+                guard let whole = try await store.logContents(runID: runID, stage: id) else { continue }
                 let start = offsets[id] ?? 0
-                try handle.seek(toOffset: start)
-                let data = handle.readDataToEndOfFile()
+                guard whole.count > start else { continue }
+                let data = whole.dropFirst(start)
                 guard let end = data.lastIndex(of: UInt8(ascii: "\n")) else { continue }
                 let complete = data[data.startIndex...end]
-                offsets[id] = start + UInt64(complete.count)
+                offsets[id] = start + complete.count
                 let prefix = stages.count > 1 ? "[\(id)] " : ""
                 for line in complete.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast() {
                     Terminal.write(prefix + String(decoding: line, as: UTF8.self) + "\n")
                 }
             }
             guard follow, !record.status.isFinal else { return }
-            try await Task.sleep(for: .milliseconds(250))
-            record = try store.load(runID: runID)
+            try await Task.sleep(for: poll)
+            record = try await store.load(runID: runID)
         }
     }
 }

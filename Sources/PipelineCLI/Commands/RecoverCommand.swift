@@ -26,21 +26,27 @@ struct RecoverCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let registry = Catalog.registry(stateDirectory: state.stateDir)
-        let store = try state.openStore()
+        let store = try await state.openStore()
         let executor = RunExecutor(
             registry: registry, environment: environment, store: store,
             mode: Terminal.stdoutIsTerminal ? .terminal : .plain, wait: !noWait)
         var recovered: [RunRecord] = []
         if let runID {
-            let record = try store.load(runID: runID)
+            let record = try await store.load(runID: runID)
             guard record.status == .interrupted || record.status == .running else {
                 Terminal.write("\(runID) is \(record.status.rawValue): nothing to recover\n")
                 return
             }
-            let lock = try await TargetLock.acquire(
-                store, key: record.target.lockKey, holder: "recovery of \(runID) (pid \(getpid()))", wait: !noWait,
+            let lock = try await store.acquireLock(
+                key: record.target.lockKey, holder: LeaseHolder(purpose: "recovery of \(runID)"), wait: !noWait,
                 onWait: { Terminal.note($0) })
-            if let done = try await executor.recover(runID, holding: lock) { recovered.append(done) }
+            do {
+                if let done = try await executor.recover(runID, holding: lock) { recovered.append(done) }
+                await lock.release()
+            } catch {
+                await lock.release()
+                throw error
+            }
         } else {
             recovered = await executor.recoverAbandoned()
             if recovered.isEmpty { Terminal.write("no interrupted run to recover\n") }

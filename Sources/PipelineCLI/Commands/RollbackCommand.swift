@@ -46,7 +46,7 @@ struct RollbackCommand: AsyncParsableCommand {
         plan.onFailure = []
         let mode: ProgressRenderer.Mode = json ? .silent : (Terminal.stdoutIsTerminal ? .terminal : .plain)
         let executor = RunExecutor(
-            registry: registry, environment: environment, store: try state.openStore(), mode: mode, wait: !noWait)
+            registry: registry, environment: environment, store: try await state.openStore(), mode: mode, wait: !noWait)
         // A rollback that fails does not quarantine the commit: it deployed nothing new.
         try await executor.runInForeground(
             plan, source: source, trigger: "rollback", json: json, quarantineOnFailure: false)

@@ -49,8 +49,8 @@ struct RunCommand: AsyncParsableCommand {
             file: try loader.locate(named: source.pipelineRef, in: source.tree), from: source.tree,
             commit: source.commit, environment: environment)
         let mode: ProgressRenderer.Mode = json ? .silent : (Terminal.stdoutIsTerminal ? .terminal : .plain)
-        let store = try state.openStore()
-        if !dryRun, let mark = store.quarantined(pipeline: definition.name, sha: source.commit.sha) {
+        let store = try await state.openStore()
+        if !dryRun, let mark = await store.quarantined(pipeline: definition.name, sha: source.commit.sha) {
             if !force {
                 throw PipelineError(
                     .invalidInput,

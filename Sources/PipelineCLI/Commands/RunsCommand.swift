@@ -4,7 +4,7 @@ import PipelineCore
 import PipelineStore
 
 /// `pipeline runs`: recorded runs, newest first.
-struct RunsCommand: ParsableCommand {
+struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "runs", abstract: "List recorded runs, newest first.")
 
     @Option(help: "Only runs of this pipeline.")
@@ -30,30 +30,31 @@ struct RunsCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let store = try state.openStore()
-        let runs = try store.list(pipeline: pipeline, status: status.flatMap(RunStatus.init(rawValue:)), limit: limit)
+    func run() async throws {
+        let store = try await state.openStore()
+        let runs = try await store.list(
+            pipeline: pipeline, status: status.flatMap(RunStatus.init(rawValue:)), limit: limit, includeDryRuns: true)
         if json {
             print(try Terminal.json(runs))
             return
         }
         guard !runs.isEmpty else {
-            let recorded = store.recordedPipelines
+            let recorded = try await store.pipelinesWithRuns()
             if let pipeline, !recorded.isEmpty, !recorded.contains(pipeline) {
                 print(
-                    "no runs of pipeline '\(pipeline)' in \(store.root); it has runs of: \(recorded.joined(separator: ", "))"
+                    "no runs of pipeline '\(pipeline)' in \(store.location); it has runs of: \(recorded.joined(separator: ", "))"
                 )
             } else if pipeline != nil || status != nil {
                 print(
-                    "no runs match in \(store.root) (\([pipeline.map { "pipeline \($0)" }, status.map { "status \($0)" }].compactMap { $0 }.joined(separator: ", ")))"
+                    "no runs match in \(store.location) (\([pipeline.map { "pipeline \($0)" }, status.map { "status \($0)" }].compactMap { $0 }.joined(separator: ", ")))"
                 )
             } else {
-                print("no runs recorded in \(store.root)")
+                print("no runs recorded in \(store.location)")
             }
             return
         }
         var quarantined: [String: Set<String>] = [:]
-        for name in Set(runs.map(\.pipeline)) { quarantined[name] = store.quarantinedCommits(pipeline: name) }
+        for name in Set(runs.map(\.pipeline)) { quarantined[name] = await store.quarantinedCommits(pipeline: name) }
         let rows = runs.map { run in
             let marked = quarantined[run.pipeline]?.contains { $0.hasPrefix(run.sha) } == true
             return [

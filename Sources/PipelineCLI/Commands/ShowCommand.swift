@@ -4,7 +4,7 @@ import PipelineCore
 import PipelineStore
 
 /// `pipeline show`: one run's stages, durations, outputs and errors.
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show one run in detail.")
 
     @Argument(help: "The run id, e.g. web-12.")
@@ -15,8 +15,8 @@ struct ShowCommand: ParsableCommand {
     @Flag(help: "Print run.json.")
     var json = false
 
-    func run() throws {
-        let record = try state.openStore().load(runID: runID)
+    func run() async throws {
+        let record = try await state.openStore().load(runID: runID)
         print(json ? try Terminal.json(record) : Summary.details(record))
     }
 }

@@ -63,11 +63,11 @@ struct StatusCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let registry = Catalog.registry(stateDirectory: state.stateDir)
         let (source, definition) = try chosen.loadAtHead(registry, environment: environment)
-        let store = try state.openStore()
+        let store = try await state.openStore()
         let quiet = json
         let services = try await TargetFactory.services(
             for: definition, registry: registry, environment: environment, source: source.tree,
-            stateRoot: store.root, dryRun: true, note: { if !quiet { Terminal.note($0) } })
+            stateRoot: store.localRoot, dryRun: true, note: { if !quiet { Terminal.note($0) } })
         guard let target = services.get(DeploymentTargetBox.self)?.target, let main = definition.target.service else {
             throw PipelineError(.invalidInput, "\(definition.file): its provider has no target to look at")
         }
@@ -93,7 +93,8 @@ struct StatusCommand: AsyncParsableCommand {
             service: try await target.service(main).map(Self.service),
             canary: try await target.service(canaryName).map(Self.service),
             alarms: alarms.map { Report.Alarm(name: $0.name, state: $0.state.rawValue, since: $0.updatedAt) },
-            runs: try store.list(pipeline: definition.name, status: nil, limit: max(runs, 1)))
+            runs: try await store.list(
+                pipeline: definition.name, status: nil, limit: max(runs, 1), includeDryRuns: true))
         if json {
             print(try Terminal.json(report))
         } else {

@@ -47,10 +47,10 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let store = try state.openStore()
-        let watcher = try Watcher(
+        let store = try await state.openStore()
+        let watcher = try await Watcher(
             repo: repo, branchFilters: branches, store: store,
-            registry: Catalog.registry(stateDirectory: store.root),
+            registry: Catalog.registry(stateDirectory: state.stateDir),
             environment: environment, interval: DurationFormat.parse(interval)!, poll: DurationFormat.parse(poll)!)
         if once {
             try await watcher.cycle()

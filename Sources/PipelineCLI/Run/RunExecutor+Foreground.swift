@@ -19,7 +19,7 @@ extension RunExecutor {
             final = try await execute(
                 pipeline, source: source.tree, commit: source.commit, repository: source.repository, trigger: trigger,
                 control: control, quarantineOnFailure: quarantineOnFailure,
-                onStart: { recorder in
+                onStart: { recorder, _ in
                     let trap = SignalTrap(control: control, recorder: recorder, quiet: quiet)
                     trap.install()
                     signals.withLock { $0 = trap }

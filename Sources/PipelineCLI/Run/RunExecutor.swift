@@ -8,7 +8,7 @@ import PipelineStore
 struct RunExecutor {
     var registry: StageRegistry
     var environment: [String: String]
-    var store: RunStore
+    var store: any StateStore
     var mode: ProgressRenderer.Mode
     var dryRun = false
     var wait = true
@@ -23,49 +23,70 @@ struct RunExecutor {
     func execute(
         _ pipeline: Pipeline, source: any SourceTree, commit: CommitInfo, repository: String?, trigger: String,
         control: RunControl = RunControl(), quarantineOnFailure: Bool = true,
-        onStart: (DiskRecorder) -> Void = { _ in }
+        onStart: (any RunRecorder, RunRecord) async throws -> Void = { _, _ in }
     ) async throws -> RunRecord {
         try Preflight.check(pipeline, registry: registry, source: source, commit: commit, environment: environment)
         let quietNotes = quiet
         let services = try await TargetFactory.services(
-            for: pipeline, registry: registry, environment: environment, source: source, stateRoot: store.root,
+            for: pipeline, registry: registry, environment: environment, source: source, stateRoot: store.localRoot,
             dryRun: dryRun, note: { message in if !quietNotes { Terminal.note(message) } })
         let progress = ProgressRenderer(mode: mode, showLogs: dryRun)
-        let lock = try await TargetLock.acquire(
-            store, key: pipeline.target.lockKey, holder: "\(pipeline.name) (pid \(getpid()))", wait: wait,
+        let lock = try await store.acquireLock(
+            key: pipeline.target.lockKey, holder: LeaseHolder(purpose: "\(pipeline.name) (run)"), wait: wait,
             onWait: { message in if !quietNotes { Terminal.note(message) } })
-        defer { _ = lock }
-        if let abandoned = lock.abandonedRun {
+        do {
+            let final = try await execute(
+                pipeline, holding: lock, source: source, commit: commit, repository: repository, trigger: trigger,
+                control: control, quarantineOnFailure: quarantineOnFailure, services: services, progress: progress,
+                onStart: onStart)
+            await lock.release()
+            return final
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    private func execute(
+        _ pipeline: Pipeline, holding lock: any TargetLease, source: any SourceTree, commit: CommitInfo,
+        repository: String?, trigger: String, control: RunControl, quarantineOnFailure: Bool, services: ServiceBag,
+        progress: ProgressRenderer, onStart: (any RunRecorder, RunRecord) async throws -> Void
+    ) async throws -> RunRecord {
+        if let abandoned = await lock.abandonedRun() {
             if dryRun {
                 note("run \(abandoned) on this target was interrupted and is not recovered yet (`pipeline recover`)")
             } else {
                 _ = try await recover(abandoned, holding: lock)
             }
         }
-        let (recorder, record) = try store.createRun(
-            pipeline: pipeline, trigger: trigger, commit: commit, repository: repository, dryRun: dryRun)
-        if !dryRun {
-            try store.savePipelineSource(try source.readText(pipeline.file), runID: record.id)
-            try lock.markActive(record.id)
+        let (recorder, record) = try await store.startRun(
+            pipeline: pipeline, trigger: trigger, commit: commit, repository: repository, dryRun: dryRun,
+            status: .running)
+        if dryRun {
+            try await lock.attach(runID: record.id)
+        } else {
+            try await store.savePipelineSource(try source.readText(pipeline.file), runID: record.id)
+            try await lock.markActive(record.id)
         }
-        onStart(recorder)
+        try await onStart(recorder, record)
         let runner = Runner(
-            registry: registry, environment: environment, history: StoreHistory(store: store), services: services,
+            registry: registry, environment: environment, history: store.history, services: services,
             observer: progress)
         progress.start()
         defer { progress.stop() }
         let final = await runner.run(
-            Runner.Job(pipeline: pipeline, record: record, source: source, recorder: recorder, control: control))
-        if !dryRun {
-            lock.clearActive()
-            if quarantineOnFailure { quarantineIfFailed(final) }
+            Runner.Job(
+                pipeline: pipeline, record: record, source: source, recorder: recorder, control: control, lease: lock))
+        if !dryRun, final.status != .interrupted {
+            await lock.clearActive()
+            if quarantineOnFailure { await quarantineIfFailed(final) }
         }
         return final
     }
 
     /// A run whose deployment failed (not one that was cancelled or interrupted, nor one that stopped
     /// before changing anything) quarantines its commit.
-    func quarantineIfFailed(_ record: RunRecord) {
+    func quarantineIfFailed(_ record: RunRecord) async {
         guard [.rolledBack, .failed].contains(record.status), record.commit.sha != CommitInfo.workingTree.sha,
             let failed = record.stages.first(where: {
                 $0.phase == "main" && [.failed, .timedOut].contains($0.status) && $0.startedAt != nil
@@ -79,7 +100,7 @@ struct RunExecutor {
             pipeline: record.pipeline, sha: record.commit.sha, runID: record.id,
             reason: "stage '\(failed.id)' \(failed.status.rawValue): \(failed.error ?? "")", at: Date())
         do {
-            try store.quarantine(mark)
+            try await store.quarantine(mark)
             note("commit \(record.commit.shortSHA) is quarantined: `watch` will not deploy it again on its own")
         } catch {
             note("could not quarantine \(record.commit.shortSHA): \(error)")
@@ -88,13 +109,14 @@ struct RunExecutor {
 
     /// Finishes a run whose process died, while holding its target's lock: runs its `on_failure` stages
     /// with what it recorded, inside its record. Returns nil when the run had already ended.
-    func recover(_ runID: String, holding lock: TargetLock) async throws -> RunRecord? {
-        let (recorder, record) = try store.openForRecovery(runID: runID)
+    func recover(_ runID: String, holding lock: any TargetLease) async throws -> RunRecord? {
+        let (recorder, record) = try await store.reopenForRecovery(runID: runID)
         guard record.status == .interrupted || record.status == .running else {
-            lock.clearActive()
+            await lock.clearActive()
             return nil
         }
-        guard let text = try store.pipelineSource(runID: runID) else {
+        try await lock.attach(runID: runID)
+        guard let text = try await store.pipelineSource(runID: runID) else {
             throw PipelineError(.corruptRecord, "run \(runID) kept no pipeline.yml: it cannot be recovered here")
         }
         let pipeline = try Catalog.loader(registry, environment: environment)
@@ -104,15 +126,19 @@ struct RunExecutor {
             ?? InMemorySourceTree(files: [record.pipelineFile: text], description: "\(runID)'s pipeline.yml")
         let quietNotes = quiet
         let services = try await TargetFactory.services(
-            for: pipeline, registry: registry, environment: environment, source: source, stateRoot: store.root,
+            for: pipeline, registry: registry, environment: environment, source: source, stateRoot: store.localRoot,
             dryRun: false, note: { message in if !quietNotes { Terminal.note(message) } })
         note("\(runID) was interrupted (its process died): recovering it by running its on_failure stages")
         let runner = Runner(
-            registry: registry, environment: environment, history: StoreHistory(store: store), services: services,
+            registry: registry, environment: environment, history: store.history, services: services,
             observer: ProgressRenderer(mode: mode == .silent ? .silent : .plain, showLogs: false))
         let final = await runner.recover(
-            Runner.Job(pipeline: pipeline, record: record, source: source, recorder: recorder), by: Self.who)
-        lock.clearActive()
+            Runner.Job(pipeline: pipeline, record: record, source: source, recorder: recorder, lease: lock),
+            by: Self.who)
+        guard final.status != .interrupted else {
+            throw PipelineError(.locked, "recovery of \(runID) stopped: \(final.error ?? "the lease was lost")")
+        }
+        await lock.clearActive()
         note("\(runID) recovered: \(final.status.rawValue)")
         return final
     }
@@ -132,8 +158,8 @@ struct RunExecutor {
     /// Records a run that will not execute (`superseded`, `rejected`) with the reason.
     func recordSkipped(
         _ pipeline: Pipeline, commit: CommitInfo, repository: String?, status: RunStatus, reason: String
-    ) throws -> RunRecord {
-        let (recorder, record) = try store.createRun(
+    ) async throws -> RunRecord {
+        let (recorder, record) = try await store.startRun(
             pipeline: pipeline, trigger: "push", commit: commit, repository: repository, dryRun: false, status: status)
         var final = record
         final.status = status
@@ -143,21 +169,23 @@ struct RunExecutor {
         for i in final.stages.indices { final.stages[i].status = .skipped }
         try recorder.write(final)
         try recorder.append(RunEvent(.runFinished, run: final.id, status: status.rawValue, message: reason))
+        try await recorder.flush()
         return final
     }
 
     /// Recovers every run whose process died and whose target is free now; returns what was recovered.
     func recoverAbandoned() async -> [RunRecord] {
         var out: [RunRecord] = []
-        for (key, runID) in TargetLock.markers(store) {
+        for (key, runID) in await store.abandonedTargets() {
             guard
-                let lock = try? TargetLock.tryAcquire(store, key: key, holder: "recovery of \(runID) (pid \(getpid()))")
+                let lock = try? await store.tryLock(key: key, holder: LeaseHolder(purpose: "recovery of \(runID)"))
             else { continue }
             do {
                 if let record = try await recover(runID, holding: lock) { out.append(record) }
             } catch {
                 note("cannot recover \(runID): \(error)")
             }
+            await lock.release()
         }
         return out
     }

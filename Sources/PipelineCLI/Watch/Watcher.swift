@@ -11,19 +11,19 @@ final class Watcher: Service, Sendable {
     let isRemote: Bool
     let mirrorPath: String
     let branchFilters: [String]
-    let store: RunStore
+    let store: any StateStore
     let registry: StageRegistry
     let environment: [String: String]
     let interval: Duration
     let poll: Duration
-    let cursors: CursorStore
+    let cursors: any CursorStorage
     private let stopping = Mutex(false)
     private let lastFetch = Mutex<ContinuousClock.Instant?>(nil)
 
     init(
-        repo: String, branchFilters: [String], store: RunStore, registry: StageRegistry,
+        repo: String, branchFilters: [String], store: any StateStore, registry: StageRegistry,
         environment: [String: String], interval: Duration, poll: Duration
-    ) throws {
+    ) async throws {
         isRemote = repo.contains("://") || (repo.contains("@") && repo.contains(":"))
         if isRemote {
             source = repo
@@ -34,14 +34,14 @@ final class Watcher: Service, Sendable {
             }
         }
         let key = source.replacingOccurrences(of: "/", with: "_")
-        mirrorPath = "\(store.root)/mirrors/\(key.suffix(100))"
+        mirrorPath = "\(store.localRoot)/mirrors/\(key.suffix(100))"
         self.branchFilters = branchFilters
         self.store = store
         self.registry = registry
         self.environment = environment
         self.interval = interval
         self.poll = poll
-        cursors = try CursorStore(store: store, repositoryKey: key)
+        cursors = try await store.cursors(repositoryKey: key)
     }
 
     func log(_ message: String) {
@@ -89,7 +89,8 @@ final class Watcher: Service, Sendable {
         let due = lastFetch.withLock { last in last.map { now - $0 >= interval } ?? true }
         if !due, GitRepository.exists(at: mirrorPath) { return try GitRepository.open(mirrorPath) }
         lastFetch.withLock { $0 = now }
-        try FileManager.default.createDirectory(atPath: "\(store.root)/mirrors", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: "\(store.localRoot)/mirrors", withIntermediateDirectories: true)
         let (url, path) = (source, mirrorPath)
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
@@ -98,10 +99,12 @@ final class Watcher: Service, Sendable {
         }
     }
 
-    /// One look: new commits per branch → planned runs → runs, with cursors saved after each step.
+    /// One look: new commits per branch → planned runs → runs. Each pipeline@branch is handled under
+    /// its lease, so that several watch processes sharing a state deploy each commit once; its cursor
+    /// moves as its run starts, the branch's once every pipeline of the branch is done.
     func cycle() async throws {
         let repository = try await openRepository()
-        var saved = try cursors.load()
+        let saved = try await cursors.load()
         let heads = try repository.branches()
         let loader = Catalog.loader(registry, environment: environment)
         let planner = PushPlanner(repository: repository, loader: loader)
@@ -124,64 +127,95 @@ final class Watcher: Service, Sendable {
             var reasons: [String] = []
             let decisions = planner.plan(update, pipelineCursors: saved.pipelines, log: &reasons)
             for reason in reasons { log(reason) }
+            var complete = true
             for decision in decisions {
                 let key = "\(decision.pipeline.name)@\(branch)"
-                let executor = RunExecutor(registry: registry, environment: environment, store: store, mode: .plain)
-                for sha in decision.superseded {
-                    let record = try executor.recordSkipped(
-                        decision.pipeline, commit: try commitInfo(repository, sha, branch), repository: source,
-                        status: .superseded, reason: "superseded by \(decision.commit.prefix(7)) (coalesced)")
-                    log("\(record.id) superseded (\(sha.prefix(7)))")
-                }
                 if stopping.withLock({ $0 }) {
                     log("not starting \(decision.pipeline.name) for \(decision.commit.prefix(7)): shutting down")
                     return
                 }
-                if let mark = store.quarantined(pipeline: decision.pipeline.name, sha: decision.commit) {
-                    log(
-                        "not deploying \(decision.pipeline.name) at \(decision.commit.prefix(7)): quarantined (\(mark.runID) rolled it back); `pipeline run \(decision.pipeline.name) --commit \(decision.commit) --force` deploys it"
-                    )
-                    saved.pipelines[key] = decision.commit
-                    try cursors.save(saved)
+                guard let lease = try await store.tryLease(key, holder: LeaseHolder(purpose: "watch of \(key)")) else {
+                    log("\(key) is being handled by another watch process")
+                    complete = false
                     continue
                 }
-                if let signers = decision.pipeline.push?.allowedSigners {
-                    let result = await CommitVerifier.verify(repository, sha: decision.commit, allowedSigners: signers)
-                    if case .failure(let failure) = result {
-                        let record = try executor.recordSkipped(
-                            decision.pipeline, commit: try commitInfo(repository, decision.commit, branch),
-                            repository: source, status: .rejected,
-                            reason: "commit \(decision.commit.prefix(7)) rejected: \(failure.reason)")
-                        log("\(record.id) rejected: \(failure.reason); nothing deployed")
-                        saved.pipelines[key] = decision.commit
-                        try cursors.save(saved)
-                        continue
-                    }
-                    if case .success(let principal) = result {
-                        log("\(decision.commit.prefix(7)) signed by \(principal)")
-                    }
-                }
-                log("running \(decision.pipeline.name) for \(decision.commit.prefix(7)) on \(branch)")
-                let control = RunControl()
                 do {
-                    let record = try await withTaskCancellationHandler {
-                        try await executor.execute(
-                            decision.pipeline, source: GitSourceTree(repository: repository, sha: decision.commit),
-                            commit: try commitInfo(repository, decision.commit, branch), repository: source,
-                            trigger: "push", control: control)
-                    } onCancel: {
-                        control.cancel(reason: "watch shutting down: grace period over")
-                    }
-                    log("\(record.id) \(record.status.rawValue)")
+                    try await handle(decision, key: key, branch: branch, repository: repository)
+                    await lease.release()
                 } catch {
-                    log("\(decision.pipeline.name) at \(decision.commit.prefix(7)) not run: \(error)")
+                    await lease.release()
+                    throw error
                 }
-                saved.pipelines[key] = decision.commit
-                try cursors.save(saved)
             }
-            saved.branches[branch] = head
-            try cursors.save(saved)
+            if complete { try await cursors.setBranch(branch, head: head) }
         }
+    }
+
+    /// Whether `commit` is `done` or an ancestor of it.
+    private func isCovered(_ commit: String, by done: String?, in repository: GitRepository) -> Bool {
+        guard let done else { return false }
+        return done == commit || (try? repository.isDescendant(done, of: commit)) == true
+    }
+
+    /// One decided run, while holding its pipeline@branch lease.
+    private func handle(
+        _ decision: PushPlanner.Decision, key: String, branch: String, repository: GitRepository
+    ) async throws {
+        // Read again under the lease: another watch process may have handled this commit meanwhile.
+        let done = try await cursors.load().pipelines[key]
+        if isCovered(decision.commit, by: done, in: repository) {
+            log("\(decision.pipeline.name) at \(decision.commit.prefix(7)) was handled by another watch process")
+            return
+        }
+        let executor = RunExecutor(registry: registry, environment: environment, store: store, mode: .plain)
+        for sha in decision.superseded where !isCovered(sha, by: done, in: repository) {
+            let record = try await executor.recordSkipped(
+                decision.pipeline, commit: try commitInfo(repository, sha, branch), repository: source,
+                status: .superseded, reason: "superseded by \(decision.commit.prefix(7)) (coalesced)")
+            log("\(record.id) superseded (\(sha.prefix(7)))")
+        }
+        if let mark = await store.quarantined(pipeline: decision.pipeline.name, sha: decision.commit) {
+            log(
+                "not deploying \(decision.pipeline.name) at \(decision.commit.prefix(7)): quarantined (\(mark.runID) rolled it back); `pipeline run \(decision.pipeline.name) --commit \(decision.commit) --force` deploys it"
+            )
+            try await cursors.setPipeline(key, commit: decision.commit)
+            return
+        }
+        if let signers = decision.pipeline.push?.allowedSigners {
+            let result = await CommitVerifier.verify(repository, sha: decision.commit, allowedSigners: signers)
+            if case .failure(let failure) = result {
+                let record = try await executor.recordSkipped(
+                    decision.pipeline, commit: try commitInfo(repository, decision.commit, branch),
+                    repository: source, status: .rejected,
+                    reason: "commit \(decision.commit.prefix(7)) rejected: \(failure.reason)")
+                log("\(record.id) rejected: \(failure.reason); nothing deployed")
+                try await cursors.setPipeline(key, commit: decision.commit)
+                return
+            }
+            if case .success(let principal) = result {
+                log("\(decision.commit.prefix(7)) signed by \(principal)")
+            }
+        }
+        log("running \(decision.pipeline.name) for \(decision.commit.prefix(7)) on \(branch)")
+        let control = RunControl()
+        let cursors = self.cursors
+        do {
+            let record = try await withTaskCancellationHandler {
+                try await executor.execute(
+                    decision.pipeline, source: GitSourceTree(repository: repository, sha: decision.commit),
+                    commit: try commitInfo(repository, decision.commit, branch), repository: source,
+                    trigger: "push", control: control,
+                    // The commit is taken once its run is recorded: a watch process that takes over
+                    // after this one dies recovers that run instead of deploying the commit again.
+                    onStart: { _, _ in try await cursors.setPipeline(key, commit: decision.commit) })
+            } onCancel: {
+                control.cancel(reason: "watch shutting down: grace period over")
+            }
+            log("\(record.id) \(record.status.rawValue)")
+        } catch {
+            log("\(decision.pipeline.name) at \(decision.commit.prefix(7)) not run: \(error)")
+        }
+        try await cursors.setPipeline(key, commit: decision.commit)
     }
 
     func commitInfo(_ repository: GitRepository, _ sha: String, _ branch: String) throws -> CommitInfo {

@@ -64,19 +64,19 @@ struct RunState {
         }
         guard let failure else {
             record.status = .succeeded
-            try finish()
+            try await finish()
             return
         }
         record.error = "stage '\(failure.stage)' failed: \(failure.message)"
         if job.pipeline.onFailure.isEmpty {
             record.status = .failed
-            try finish()
+            try await finish()
             return
         }
         try emit(RunEvent(.onFailureStarted, run: record.id, stage: failure.stage, message: failure.message))
         let recovered = try await runOnFailure(failure, window: window)
         record.status = recovered ? .rolledBack : .failed
-        try finish()
+        try await finish()
     }
 
     /// Runs the `on_failure` stages; those that change the target are skipped when nothing changed yet.
@@ -136,7 +136,7 @@ struct RunState {
         let recovered = try await runOnFailure(failure, window: window)
         record.status = recovered ? .rolledBack : .failed
         record.recovery?.endedAt = Date()
-        try finish()
+        try await finish()
     }
 
     /// Takes the alarm baseline before the first change; returns a problem that stops the run (nothing changed).
@@ -177,7 +177,7 @@ struct RunState {
         }
     }
 
-    mutating func finish() throws {
+    mutating func finish() async throws {
         record.endedAt = Date()
         record.durationMs = (ContinuousClock.now - started).milliseconds
         job.control.update(record)
@@ -186,6 +186,27 @@ struct RunState {
             RunEvent(
                 .runFinished, run: record.id, status: record.status.rawValue, message: record.error,
                 durationMs: record.durationMs))
+        try await job.recorder.flush()
+    }
+
+    /// The run lost its target's lock: it stops here, recorded as `interrupted` (what it wrote may be
+    /// refused: the next holder owns the record now), and the next holder recovers it.
+    mutating func stopForLostLease(_ lost: LeaseLost) async {
+        record.status = .interrupted
+        record.error = redactor.redact("stopped without touching the target: \(lost.reason)")
+        for i in record.stages.indices where record.stages[i].status == .running {
+            record.stages[i].status = .cancelled
+            record.stages[i].error = "the lease was lost"
+        }
+        try? await finish()
+    }
+
+    /// Before a stage that changes the target: confirms this process still holds the target's lease.
+    private func confirmLease(_ step: Step) async throws {
+        guard let lease = job.lease, !record.dryRun,
+            runner.registry.resolve(step.uses)?.descriptor.safety.changesTarget == true
+        else { return }
+        try await lease.confirm()
     }
 
     private mutating func markSkipped(from index: Int) {
@@ -212,11 +233,13 @@ struct RunState {
     private mutating func runStep(
         _ step: Step, index: Int, failure: FailureInfo?, cancellable: Bool, guarded: AlarmGuard?
     ) async throws -> Bool {
+        try await confirmLease(step)
         let stageStart = ContinuousClock.now
         record.stages[index].status = .running
         record.stages[index].startedAt = Date()
-        try save()
+        try save(force: true)
         try emit(RunEvent(.stageStarted, run: record.id, stage: step.id, message: step.uses))
+        try await job.recorder.flush()
 
         var outcome = await attempt(step, failure: failure, cancellable: cancellable, guarded: guarded)
         if case .success = outcome, let guarded, let found = try? await guarded.check() {

@@ -42,17 +42,20 @@ public struct Runner: Sendable {
         public var recorder: any RunRecorder
         /// Lets the caller cancel the run or fail its current stage.
         public var control: RunControl
+        /// The target's lock, confirmed before every stage that changes the target (nil: nothing to confirm).
+        public var lease: (any TargetLeaseCheck)?
 
         /// A job.
         public init(
             pipeline: Pipeline, record: RunRecord, source: any SourceTree, recorder: any RunRecorder,
-            control: RunControl = RunControl()
+            control: RunControl = RunControl(), lease: (any TargetLeaseCheck)? = nil
         ) {
             self.pipeline = pipeline
             self.record = record
             self.source = source
             self.recorder = recorder
             self.control = control
+            self.lease = lease
         }
     }
 
@@ -61,10 +64,12 @@ public struct Runner: Sendable {
         var state = RunState(job: job, runner: self)
         do {
             try await state.execute()
+        } catch let lost as LeaseLost {
+            await state.stopForLostLease(lost)
         } catch {
             state.record.status = .failed
             state.record.error = state.redactor.redact("recording the run failed: \(error)")
-            try? state.finish()
+            try? await state.finish()
         }
         return state.record
     }
@@ -86,10 +91,12 @@ extension Runner {
         var state = RunState(job: job, runner: self)
         do {
             try await state.recover(by: by)
+        } catch let lost as LeaseLost {
+            await state.stopForLostLease(lost)
         } catch {
             state.record.status = .failed
             state.record.error = state.redactor.redact("recording the recovery failed: \(error)")
-            try? state.finish()
+            try? await state.finish()
         }
         return state.record
     }

@@ -11,7 +11,7 @@ public protocol ArtifactSink: Sendable {
 /// Earlier runs of a pipeline, as stages need them (e.g. rollback's last succeeded run).
 public protocol RunHistory: Sendable {
     /// The outputs of the newest `succeeded` run of a pipeline, by stage id; nil when there is none.
-    func lastSucceededOutputs(pipeline: String) throws -> [String: StageOutputs]?
+    func lastSucceededOutputs(pipeline: String) async throws -> [String: StageOutputs]?
 }
 
 /// A history with no runs.
@@ -19,5 +19,5 @@ public struct EmptyRunHistory: RunHistory {
     /// A history with no runs.
     public init() {}
     /// Always nil.
-    public func lastSucceededOutputs(pipeline: String) throws -> [String: StageOutputs]? { nil }
+    public func lastSucceededOutputs(pipeline: String) async throws -> [String: StageOutputs]? { nil }
 }

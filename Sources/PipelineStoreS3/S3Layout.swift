@@ -1,0 +1,69 @@
+import Foundation
+import PipelineCore
+import PipelineStore
+
+/// Where each thing lives under a state's prefix (docs/state.md shows the same tree).
+struct S3Layout: Sendable {
+    /// `""` or `team/web/` (always ending in `/` when not empty).
+    let prefix: String
+
+    init(prefix: String) {
+        var p = prefix
+        while p.hasPrefix("/") { p.removeFirst() }
+        if !p.isEmpty, !p.hasSuffix("/") { p += "/" }
+        self.prefix = p
+    }
+
+    static func safe(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+    }
+
+    func runFolder(_ runID: String) -> String {
+        let (pipeline, number) = RunStore.parse(runID: runID) ?? (runID, 0)
+        return "\(prefix)runs/\(pipeline)/\(number)/"
+    }
+
+    var runsPrefix: String { "\(prefix)runs/" }
+    func runRecord(_ runID: String) -> String { runFolder(runID) + "run.json" }
+    func pipelineSource(_ runID: String) -> String { runFolder(runID) + "pipeline.yml" }
+    func journalPrefix(_ runID: String) -> String { runFolder(runID) + "journal/" }
+    func journalChunk(_ runID: String, _ n: Int) -> String {
+        journalPrefix(runID) + String(repeating: "0", count: max(0, 8 - String(n).count)) + "\(n).jsonl"
+    }
+    func artifact(_ runID: String, _ name: String) -> String { runFolder(runID) + "artifacts/\(name)" }
+    /// The last run number given out for a pipeline (a hint: `run.json` created with `If-None-Match` is the claim).
+    func counter(_ pipeline: String) -> String { "\(prefix)runs/\(pipeline)/last-number" }
+
+    var indexPrefix: String { "\(prefix)index/" }
+    /// Newest first in key order: 13 digits of (10^13 − 1 − start time in ms), then the run id.
+    func indexEntry(_ summary: RunSummary) -> String {
+        indexEntry(id: summary.id, startedAt: summary.startedAt)
+    }
+    func indexEntry(id: String, startedAt: Date) -> String {
+        let ms = max(0, min(9_999_999_999_999, Int64((startedAt.timeIntervalSince1970 * 1000).rounded(.down))))
+        let inverted = String(9_999_999_999_999 - ms)
+        return indexPrefix + String(repeating: "0", count: 13 - inverted.count) + inverted + "_" + id + ".json"
+    }
+
+    var locksPrefix: String { "\(prefix)locks/" }
+    func lock(_ key: String) -> String { locksPrefix + Self.safe(key) + ".json" }
+    func quarantinePrefix(_ pipeline: String) -> String { "\(prefix)quarantine/\(pipeline)/" }
+    func quarantine(_ pipeline: String, _ sha: String) -> String { quarantinePrefix(pipeline) + "\(sha).json" }
+    func cursors(_ repositoryKey: String) -> String {
+        "\(prefix)watch/\(String(Self.safe(repositoryKey).suffix(120)))/cursors.json"
+    }
+    func lease(_ name: String) -> String { "\(prefix)watch/leases/\(Self.safe(name)).json" }
+}
+
+/// JSON as the state is written: the run store's record format, compact lines for journals.
+enum StateCoding {
+    static let encoder = RunRecordCoding.encoder
+    static let recordEncoder = RunRecordCoding.encoder
+    static let decoder = RunRecordCoding.decoder
+    static let lineEncoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.dateEncodingStrategy = RunRecordCoding.encoder.dateEncodingStrategy
+        return e
+    }()
+}
