@@ -119,7 +119,8 @@ let package = Package(
         .testTarget(
             name: "PipelineLocalTests", dependencies: ["PipelineLocal", "PipelineTestKit", "PipelineTestSupport"]),
         .testTarget(
-            name: "PipelineStoreTests", dependencies: ["PipelineStore", "PipelineTestKit", "PipelineTestSupport"]),
+            name: "PipelineStoreTests",
+            dependencies: ["PipelineStore", "PipelineStoreS3", "PipelineTestKit", "PipelineTestSupport"]),
         .testTarget(
             name: "PipelineGitTests", dependencies: ["PipelineGit", "PipelineTestKit", "PipelineTestSupport"]),
         .testTarget(

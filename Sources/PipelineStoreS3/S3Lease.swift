@@ -197,5 +197,8 @@ final class S3Lease: TargetLease {
 
     func clearActive() async { try? await write { $0.active = nil } }
 
+    /// Stops the heartbeat as a killed holder would (tests of lapsed leases).
+    func stopRenewingForTest() { heartbeat.withLock { $0?.cancel() } }
+
     deinit { heartbeat.withLock { $0?.cancel() } }
 }

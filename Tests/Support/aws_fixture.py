@@ -115,6 +115,17 @@ def main():
             sets = r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
             state[zone["Id"]] = sorted(json.dumps(s, sort_keys=True, default=str) for s in sets)
         print(json.dumps(state, sort_keys=True))
+    elif command == "bucket":
+        client(endpoint, "s3").create_bucket(Bucket=args[0])
+        print("{}")
+    elif command == "bucket-dump":
+        # Every object of a bucket: key → text (for the tests that grep the whole state).
+        s3 = client(endpoint, "s3")
+        out = {}
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=args[0]):
+            for obj in page.get("Contents", []):
+                out[obj["Key"]] = s3.get_object(Bucket=args[0], Key=obj["Key"])["Body"].read().decode("utf-8", "replace")
+        print(json.dumps(out))
     else:
         sys.exit("unknown command " + command)
 

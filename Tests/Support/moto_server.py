@@ -5,7 +5,8 @@ moto never advances an ECS deployment, runs no task for a service and has no ala
 server patches moto so that, as on ECS (see patch_ecs and patch_cloudwatch for the rules): deployments
 move IN_PROGRESS → COMPLETED/FAILED after ROLLOUT seconds (env PIPELINE_TEST_ECS_ROLLOUT_SECONDS,
 default 1), services run tasks (ListTasks, DescribeTasks) that fail for a "broken" image and stay
-unhealthy for an "unhealthy" one, target health follows task health, and DescribeAlarmHistory answers.
+unhealthy for an "unhealthy" one, target health follows task health, and DescribeAlarmHistory answers;
+and S3's conditional writes are atomic, as on S3 (patch_s3).
 
 Prints one JSON line {"port": N, ...} when ready. With --auth, creates an IAM user, switches moto's
 signature checking on, and prints the user's keys too. Dies with its parent process.
@@ -401,6 +402,24 @@ def enable_auth(endpoint):
     return key["AccessKeyId"], key["SecretAccessKey"]
 
 
+def patch_s3():
+    """S3 applies a conditional write (If-None-Match: *, If-Match) atomically; moto checks the condition,
+    then writes, and its threaded server can interleave two writers between the two. Object writes are
+    serialised here so that, as on S3, exactly one of two racing conditional writes wins."""
+    from moto.s3.responses import S3Response
+
+    lock = threading.Lock()
+    original = S3Response.key_response
+
+    def key_response(self, request, full_url, headers):
+        if request.method in ("PUT", "POST", "DELETE"):
+            with lock:
+                return original(self, request, full_url, headers)
+        return original(self, request, full_url, headers)
+
+    S3Response.key_response = key_response
+
+
 def main():
     # A parent may spawn us with signals blocked (threads of a Swift process block them); let SIGTERM in.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT])
@@ -412,6 +431,7 @@ def main():
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
     patch_ecs()
     patch_cloudwatch()
+    patch_s3()
     from moto.server import ThreadedMotoServer
 
     import logging
