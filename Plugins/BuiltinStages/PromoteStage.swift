@@ -77,6 +77,7 @@ package struct PromoteStage: Stage {
             }
             context.logger.info("scaled \(canary) to 0")
         }
+        await KnownGood.mark(taskDefinition, context: context)
         return StageOutputs([
             Outputs.deploymentID: .string(deployment.id), Outputs.taskDefinitionARN: .string(taskDefinition),
         ])

@@ -6,7 +6,7 @@ package struct RollbackStage: Stage {
     package static let descriptor = StageDescriptor(
         name: "rollback",
         summary:
-            "Scales the canary to 0; returns the main service to `to`, the last succeeded run's revision, or the one it ran before.",
+            "Scales the canary to 0; returns the main service to `to`, the revision last tagged as promoted, the last succeeded run's, or the one it ran before.",
         inputs: Inputs.self,
         outputs: [Outputs.rolledBackTo, Outputs.taskDefinitionARN],
         safety: .changesTarget)
@@ -15,7 +15,9 @@ package struct RollbackStage: Stage {
     package struct Inputs: InputDeclarations {
         let to = Input<String?>(
             "to", help: "the revision to return to",
-            defaultText: "the last promoted run's, else the one the service ran before")
+            defaultText:
+                "the revision last tagged `pipeline:promoted-at` in the platform, else the last succeeded run's, else the one the service ran before"
+        )
         let canaryService = Input<String?>("canary_service", help: "the canary", defaultText: "`<service>-canary`")
         let timeout = Input<Duration>(
             "timeout", default: .seconds(900), help: "how long to wait for the old tasks to run healthy")
@@ -35,9 +37,20 @@ package struct RollbackStage: Stage {
 
     package init() {}
 
+    /// The family of `arn:…:task-definition/FAMILY:N` (or `FAMILY:N`).
+    static func family(of taskDefinition: String) -> String? {
+        let last = taskDefinition.split(separator: "/").last.map(String.init) ?? taskDefinition
+        guard let colon = last.lastIndex(of: ":"), colon > last.startIndex else { return nil }
+        return String(last[..<colon])
+    }
+
     /// The revision to return to, and where that choice came from.
-    func rollbackRevision(_ context: StageContext, to: String?) async throws -> (String, String)? {
+    func rollbackRevision(_ context: StageContext, to: String?, family: String?) async throws -> (String, String)? {
         if let to, !to.isEmpty { return (to, "with.to") }
+        if let family, let tagged = try await KnownGood.lastPromoted(family: family, context: context) {
+            let by = tagged.tags[KnownGoodTags.run].map { " by \($0)" } ?? ""
+            return (tagged.arn, "tagged as promoted\(by) at \(tagged.tags[KnownGoodTags.promotedAt] ?? "?")")
+        }
         let arnKey = PromoteStage.Outputs.taskDefinitionARN
         if let last = try await context.history.lastSucceededOutputs(pipeline: context.run.pipeline) {
             // Prefer the revision a promote stage deployed (it has a deployment_id beside it).
@@ -73,12 +86,13 @@ package struct RollbackStage: Stage {
                 context.logger.info("scaled \(canary) to 0")
             }
         }
-        guard let (revision, source) = try await rollbackRevision(context, to: inputs.to) else {
-            context.logger.info("nothing was deployed yet and no earlier run succeeded: nothing to roll back")
-            return StageOutputs([Outputs.rolledBackTo: ""])
-        }
         guard let state = try await context.tolerant(main, { try await target.service(main) }) else {
             throw StageFailure("service \(main) does not exist; cannot roll it back")
+        }
+        let family = Self.family(of: state.taskDefinition)
+        guard let (revision, source) = try await rollbackRevision(context, to: inputs.to, family: family) else {
+            context.logger.info("nothing was deployed yet and no earlier run succeeded: nothing to roll back")
+            return StageOutputs([Outputs.rolledBackTo: ""])
         }
         var settled = false
         if let primary = state.primary, Readiness.sameRevision(primary.taskDefinition, revision) {
@@ -101,6 +115,7 @@ package struct RollbackStage: Stage {
             target, service: main, deploymentID: started, taskDefinition: revision,
             timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
         context.logger.info("\(main) is back on \(revision)")
+        await KnownGood.mark(revision, context: context)
         return StageOutputs([Outputs.rolledBackTo: .string(revision), Outputs.taskDefinitionARN: .string(revision)])
     }
 }

@@ -30,6 +30,7 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
         var services: [String: Service] = [:]
         var rollouts: [String: Rollout] = [:]
         var taskDefinitions: [TaskDefinitionRecord] = []
+        var tags: [String: [String: String]] = [:]
         var alarms: [String: AlarmState] = [:]
         var history: [AlarmTransition] = []
         var records: [String: AliasTarget] = [:]
@@ -192,6 +193,25 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
     {
         record("registerTaskDefinition")
         return state.withLock { s in Self.register(document, in: &s) }
+    }
+
+    /// Adds tags to a revision.
+    public func tagTaskDefinition(_ arn: String, tags: [String: String]) async throws {
+        record("tagTaskDefinition \(arn)")
+        state.withLock { s in s.tags[arn, default: [:]].merge(tags) { _, new in new } }
+    }
+
+    /// The tags of a revision.
+    public func tags(of arn: String) -> [String: String] { state.withLock { $0.tags[arn] ?? [:] } }
+
+    /// Of the newest `scan` revisions of a family, those carrying `tag`, newest first.
+    public func taggedTaskDefinitions(family: String, tag: String, scan: Int) async throws -> [TaggedRevision] {
+        state.withLock { s in
+            s.taskDefinitions.filter { $0.family == family }.reversed().prefix(scan).compactMap { td in
+                guard let tags = s.tags[td.arn], tags[tag] != nil else { return nil }
+                return TaggedRevision(arn: td.arn, revision: td.revision, tags: tags)
+            }
+        }
     }
 
     /// A service; each look moves a deployment scripted `completesAfter` one step on.

@@ -12,7 +12,12 @@ import Testing
         fake.script("web", .completesAfter(looks: 2))
         let result = await harness(fake).run(PromoteStage(), inputs: inputs)
         #expect(result.failure == nil)
-        #expect(fake.calls == ["updateService web", "updateService web-canary"])
+        #expect(fake.calls == ["updateService web", "updateService web-canary", "tagTaskDefinition web:2"])
+        // The promoted revision carries the known-good tags: a machine without history finds it.
+        let tags = fake.tags(of: "web:2")
+        #expect(tags[KnownGoodTags.run] == "test-1")
+        #expect(tags[KnownGoodTags.promotedAt].flatMap(Timestamp.parse) != nil)
+        #expect(tags[KnownGoodTags.commit] != nil)
         #expect(try await fake.service("web")?.taskDefinition == "web:2")
         #expect(try await fake.service("web-canary")?.desiredCount == 0)
         #expect(result.outputs?[PromoteStage.Outputs.taskDefinitionARN] == "web:2")

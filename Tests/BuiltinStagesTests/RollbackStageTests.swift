@@ -21,6 +21,37 @@ import Testing
         #expect(result.logs.contains { $0.contains("the last succeeded run") })
     }
 
+    /// No history (a fresh machine): the revision last tagged as promoted, by another run — not
+    /// revision−1 (a failed run registered it), nor this run's own.
+    @Test func withoutHistoryTheLastPromotedTagWinsNeverRevisionMinusOne() async throws {
+        let fake = webTarget()
+        var arns: [String] = []
+        for _ in 1...4 {
+            arns.append(try await fake.registerTaskDefinition(.object(["family": .string("web")]), tags: [:]).arn)
+        }
+        try await fake.tagTaskDefinition(
+            arns[0], tags: [KnownGoodTags.promotedAt: "2026-11-20T10:00:00.000Z", KnownGoodTags.run: "web-1"])
+        try await fake.tagTaskDefinition(
+            arns[1], tags: [KnownGoodTags.promotedAt: "2026-11-21T10:00:00.000Z", KnownGoodTags.run: "web-2"])
+        // arns[2] was registered by a run that failed: never tagged. arns[3] is this run's, promoted then failed.
+        try await fake.tagTaskDefinition(
+            arns[3],
+            tags: [
+                KnownGoodTags.promotedAt: "2026-11-22T10:00:00.000Z", KnownGoodTags.run: "test-1",
+                KnownGoodTags.commit: String(repeating: "a", count: 40),
+            ])
+        // Another machine's state folder also numbered a run test-1: its revision (other commit) counts.
+        try await fake.tagTaskDefinition(
+            arns[1],
+            tags: [KnownGoodTags.promotedAt: "2026-11-21T10:00:00.000Z", KnownGoodTags.run: "test-1"])
+        _ = try await fake.updateService("web", ServiceUpdate(taskDefinition: arns[3]))
+        let canary: StageOutputs = [CanaryDeployStage.Outputs.previousTaskDefinitionARN.rawValue: .string(arns[2])]
+        let result = await harness(fake, outputs: ["canary": canary]).run(RollbackStage(), inputs: fast)
+        #expect(result.failure == nil)
+        #expect(try await fake.service("web")?.taskDefinition == arns[1])
+        #expect(result.logs.contains { $0.contains("tagged as promoted by test-1") }, "\(result.logs)")
+    }
+
     @Test func withoutHistoryItReturnsToWhatTheServiceRanBeforeThisRun() async throws {
         let fake = webTarget()
         _ = try await fake.updateService("web", ServiceUpdate(taskDefinition: "web:3"))

@@ -123,8 +123,7 @@ import Testing
 
     /// Reopens a run as a recovering process would once its owner is gone (the TTL grace is skipped by
     /// back-dating the record).
-    static func reopenAsDead(_ store: S3StateStore, _ record: RunRecord) async throws -> (any RunRecorder, RunRecord)
-    {
+    static func reopenAsDead(_ store: S3StateStore, _ record: RunRecord) async throws -> (any RunRecorder, RunRecord) {
         var old = record
         old.startedAt = Date().addingTimeInterval(-3600)
         let current = try await store.s3.get(store.layout.runRecord(record.id))!

@@ -81,6 +81,24 @@ package struct AWSDeploymentTarget: DeploymentTarget {
     static let registrationAttempts = 4
 
     /// The revision of `family` registered with `token`, among its newest revisions.
+    package func tagTaskDefinition(_ arn: String, tags: [String: String]) async throws {
+        try await ecs.tagResource(arn: arn, tags: tags.keys.sorted().map { ECS.Tag(key: $0, value: tags[$0]!) })
+    }
+
+    package func taggedTaskDefinitions(family: String, tag: String, scan: Int) async throws -> [TaggedRevision] {
+        let arns = try await ecs.listTaskDefinitions(familyPrefix: family, limit: scan)
+            .filter { $0.split(separator: "/").last?.split(separator: ":").first.map(String.init) == family }
+        var out: [TaggedRevision] = []
+        for arn in arns.prefix(scan) {
+            guard let (td, tags) = try await ecs.describeTaskDefinition(arn), tags.contains(where: { $0.key == tag })
+            else { continue }
+            var map: [String: String] = [:]
+            for t in tags { map[t.key] = t.value }
+            out.append(TaggedRevision(arn: td.arn, revision: td.revision, tags: map))
+        }
+        return out
+    }
+
     func findRegistration(family: String, token: String) async throws -> TaskDefinitionRecord? {
         let arns = try await ecs.listTaskDefinitions(familyPrefix: family, limit: 10)
             .filter { $0.split(separator: "/").last?.split(separator: ":").first.map(String.init) == family }

@@ -12,6 +12,10 @@ public protocol DeploymentTarget: Sendable {
     func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord?
     /// Registers a task definition document with tags.
     func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws -> TaskDefinitionRecord
+    /// Adds tags to a revision (promote marks what it promoted with `KnownGoodTags`).
+    func tagTaskDefinition(_ arn: String, tags: [String: String]) async throws
+    /// Of the newest `scan` revisions of a family, those carrying `tag`, newest first.
+    func taggedTaskDefinitions(family: String, tag: String, scan: Int) async throws -> [TaggedRevision]
 
     /// A service by name, nil when it does not exist (or is inactive).
     func service(_ name: String) async throws -> ServiceState?

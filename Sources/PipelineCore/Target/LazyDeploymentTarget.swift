@@ -42,6 +42,14 @@ public final class LazyDeploymentTarget: DeploymentTarget, Sendable {
     { try await base().registerTaskDefinition(document, tags: tags) }
     /// Forwards to the made target.
     public func service(_ name: String) async throws -> ServiceState? { try await base().service(name) }
+    /// Makes the target, then tags.
+    public func tagTaskDefinition(_ arn: String, tags: [String: String]) async throws {
+        try await base().tagTaskDefinition(arn, tags: tags)
+    }
+    /// Makes the target, then reads.
+    public func taggedTaskDefinitions(family: String, tag: String, scan: Int) async throws -> [TaggedRevision] {
+        try await base().taggedTaskDefinitions(family: family, tag: tag, scan: scan)
+    }
     /// Forwards to the made target.
     public func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
         async throws -> ServiceState

@@ -25,6 +25,14 @@ public struct ReadOnlyTarget: DeploymentTarget {
     public func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
         -> TaskDefinitionRecord
     { throw refuse("register a task definition") }
+    /// Refused under `--dry-run`.
+    public func tagTaskDefinition(_ arn: String, tags: [String: String]) async throws {
+        throw refuse("tag a task definition")
+    }
+    /// Reads through.
+    public func taggedTaskDefinitions(family: String, tag: String, scan: Int) async throws -> [TaggedRevision] {
+        try await base.taggedTaskDefinitions(family: family, tag: tag, scan: scan)
+    }
     /// Reads through.
     public func service(_ name: String) async throws -> ServiceState? { try await base.service(name) }
     /// Refused under `--dry-run`.

@@ -1,0 +1,50 @@
+import Foundation
+import PipelineCore
+
+/// The known-good revision as the platform itself records it: promote (and a rollback that returned
+/// a service) tags the revision with `KnownGoodTags`; a rollback with no run history reads them back.
+enum KnownGood {
+    /// How many of a family's newest revisions a rollback looks at for the tags.
+    static let scan = 25
+
+    /// Tags `revision` as promoted by this run now. A failure is logged, not thrown: the deployment
+    /// itself succeeded, and history still names the revision.
+    static func mark(_ revision: String, context: StageContext) async {
+        guard !context.isDryRun, let target = try? context.deploymentTarget() else { return }
+        let tags = [
+            KnownGoodTags.promotedAt: Timestamp.precise(Date()), KnownGoodTags.run: context.run.id,
+            KnownGoodTags.commit: context.commit.sha,
+        ]
+        do {
+            try await context.tolerant(revision) { try await target.tagTaskDefinition(revision, tags: tags) }
+            context.logger.info("tagged \(revision) as promoted (\(KnownGoodTags.promotedAt))")
+        } catch {
+            context.logger.warning("could not tag \(revision) as promoted: \(error)")
+        }
+    }
+
+    /// The revision of `family` most recently tagged as promoted, leaving out what this run deployed
+    /// (its registered revisions, and any this run tagged: run ids of separate state folders may repeat,
+    /// so the commit must match too).
+    static func lastPromoted(family: String, context: StageContext) async throws -> TaggedRevision? {
+        let target = try context.deploymentTarget()
+        let tagged = try await context.tolerant(family) {
+            try await target.taggedTaskDefinitions(family: family, tag: KnownGoodTags.promotedAt, scan: scan)
+        }
+        let ours = Set(
+            context.outputs.values.compactMap { outputs -> String? in
+                guard case .string(let arn)? = outputs[RegisterTaskDefinitionStage.Outputs.taskDefinitionARN] else {
+                    return nil
+                }
+                return arn
+            })
+        return tagged.filter { revision in
+            !ours.contains(revision.arn)
+                && !(revision.tags[KnownGoodTags.run] == context.run.id
+                    && revision.tags[KnownGoodTags.commit] == context.commit.sha)
+        }.max { a, b in
+            let (ta, tb) = (a.tags[KnownGoodTags.promotedAt] ?? "", b.tags[KnownGoodTags.promotedAt] ?? "")
+            return ta == tb ? a.revision < b.revision : ta < tb
+        }
+    }
+}
