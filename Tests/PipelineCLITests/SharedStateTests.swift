@@ -1,0 +1,241 @@
+import Foundation
+import PipelineCore
+import PipelineTestKit
+import PipelineTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Several machines, one state in S3 (moto's S3, conditional writes enforced), deploying to the
+/// simulated ECS: each "machine" is a clone of the repository in a folder of its own with a HOME of
+/// its own, so nothing but the bucket is shared.
+@Suite struct SharedStateTests {
+    typealias Setup = ECSPipelineTests.Setup
+
+    /// One machine: a working folder (a clone) and a HOME.
+    struct Machine {
+        let folder: String
+        let environment: [String: String]
+
+        func run(_ arguments: [String], binary: String = CLI.stockBinary, extra: [String: String] = [:]) async throws
+            -> ProcessRunner.Output
+        {
+            let (folder, env) = (folder, environment.merging(extra) { _, new in new })
+            return try await offThread { try ProcessRunner.run(binary, arguments, cwd: folder, environment: env) }
+        }
+
+        func start(_ arguments: [String], binary: String = CLI.stockBinary) throws -> ProcessRunner.Running {
+            try ProcessRunner.start(binary, arguments, cwd: folder, environment: environment)
+        }
+
+        func pull() throws {
+            _ = try ProcessRunner.run("git", ["-C", folder, "pull", "-q", "--ff-only"])
+        }
+    }
+
+    static func bucket(_ s: Setup) async throws -> String {
+        let name = "state-\(s.name)"
+        _ = try await s.fixture("bucket", name)
+        return "s3://\(name)/ci"
+    }
+
+    /// A machine with its own clone of `repo` (nil: an empty folder) and HOME, using `state`.
+    static func machine(_ s: Setup, state: String, ttl: String = "30s", clone: Bool = true) throws -> Machine {
+        let folder = NSTemporaryDirectory() + "machine-\(UUID().uuidString.prefix(8))"
+        if clone {
+            let out = try ProcessRunner.run("git", ["clone", "-q", s.repo.path, folder])
+            guard out.status == 0 else { throw NSError(domain: out.stderr, code: 1) }
+        } else {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        let home = folder + "-home"
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        var env = s.cli.environment
+        env["HOME"] = home
+        env["PIPELINE_STATE_DIR"] = state
+        env["PIPELINE_LEASE_TTL"] = ttl
+        return Machine(folder: folder, environment: env)
+    }
+
+    static func record(_ machine: Machine, _ id: String) async throws -> [String: Any] {
+        let out = try await machine.run(["show", id, "--json"])
+        return (try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]) ?? [:]
+    }
+
+    static func date(_ value: Any?) -> Date? { (value as? String).flatMap(Timestamp.parse) }
+
+    @Test func twoMachinesDeployOneServiceStrictlyOneAfterTheOther() async throws {
+        let s = try await ECSPipelineTests.setup(bake: "3s")
+        let state = try await Self.bucket(s)
+        let a = try Self.machine(s, state: state)
+        let b = try Self.machine(s, state: state)
+        let first = try a.start(["run", "web"])
+        #expect(await eventually(.seconds(30)) { first.stdoutSoFar.contains("stage bake started") })
+        // The other machine sees the lock in the bucket and names its holder.
+        let refused = try await b.run(["run", "web", "--no-wait"])
+        #expect(refused.status == 3, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("run web-1"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("pid \(first.process.processIdentifier)"), "\(refused.stderr)")
+        // Without --no-wait it waits, then deploys.
+        let second = try b.start(["run", "web"])
+        let outA = await offThread { first.wait() }
+        let outB = await offThread { second.wait() }
+        #expect(outA.status == 0, "\(outA.stdout)\(outA.stderr)")
+        #expect(outB.status == 0, "\(outB.stdout)\(outB.stderr)")
+        #expect(outB.stderr.contains("waiting for target"), "\(outB.stderr)")
+        // A third machine with no clone sees both runs.
+        let c = try Self.machine(s, state: state, clone: false)
+        let runs = try await c.run(["runs", "--json"])
+        let list = (try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]]) ?? []
+        #expect(Set(list.compactMap { $0["id"] as? String }) == ["web-1", "web-2"], "\(runs.stdout)")
+        let one = try await Self.record(c, "web-1")
+        let two = try await Self.record(c, "web-2")
+        let oneEnded = try #require(Self.date(one["ended_at"]))
+        let twoStages = (two["stages"] as? [[String: Any]]) ?? []
+        let twoFirst = try #require(twoStages.compactMap { Self.date($0["started_at"]) }.min())
+        #expect(oneEnded <= twoFirst, "web-1 ended \(oneEnded), web-2 started a stage at \(twoFirst)")
+        #expect(one["status"] as? String == "succeeded")
+        #expect(two["status"] as? String == "succeeded")
+    }
+
+    @Test func killNineOfTheHolderIsRecoveredByAnotherMachineAfterTheTTL() async throws {
+        let s = try await ECSPipelineTests.setup(bake: "30s")
+        let state = try await Self.bucket(s)
+        let before = try await s.service(s.name)["taskDefinition"] as? String
+        let a = try Self.machine(s, state: state, ttl: "3s")
+        let b = try Self.machine(s, state: state, ttl: "3s")
+        let run = try a.start(["run", "web"])
+        #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage bake started") })
+        run.signal(SIGKILL)
+        _ = await offThread { run.wait() }
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 1)
+        let recovered = try await b.run(["recover", "web-1"])
+        #expect(recovered.status == 0, "\(recovered.stdout)\(recovered.stderr)")
+        #expect(recovered.stderr.contains("waiting for target"), "\(recovered.stderr)")
+        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
+        #expect(try await s.service(s.name)["taskDefinition"] as? String == before)
+        let record = try await Self.record(b, "web-1")
+        #expect(record["status"] as? String == "rolled_back", "\(record)")
+        #expect(record["recovery"] != nil)
+        // The next run on the first machine finds nothing left to recover and deploys.
+        let next = try await a.run(["run", "web", "--no-wait"])
+        #expect(!next.stderr.contains("recovering"), "\(next.stderr)")
+    }
+
+    @Test func rollbackFromAFreshLocalStateReturnsToTheLastPromotedRevision() async throws {
+        let s = try await ECSPipelineTests.setup(bake: "1s")
+        // Machine A (its own local state) promotes v1.
+        #expect(try await s.run(["run", "web"]).status == 0)
+        let promoted = try await s.service(s.name)["taskDefinition"] as? String
+        // A broken commit registers a revision and never gets promoted.
+        #expect(try await s.run(["run", "web"], environment: ["IMAGE_PREFIX": "broken-"]).status == 1)
+        // Machine B, with a fresh local state, promotes v2, then its DNS stage fails.
+        let text = try String(contentsOfFile: s.repo.path + "/pipelines/web.yml", encoding: .utf8)
+        let zone = s.fx["hosted_zone_id"] as! String
+        try s.repo.write(
+            "pipelines/web.yml",
+            text.replacingOccurrences(of: "hosted_zone_id: \(zone)", with: "hosted_zone_id: ZNOSUCHZONE"))
+        try s.repo.commit("v2 with a bad zone")
+        let b = try Self.machine(s, state: NSTemporaryDirectory() + "fresh-\(UUID().uuidString.prefix(8))")
+        let out = try await b.run(["run", "web"])
+        #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
+        #expect(out.stdout.contains("rolled_back"), "\(out.stdout)")
+        #expect(try await s.service(s.name)["taskDefinition"] as? String == promoted)
+        let log = try await b.run(["logs", "web-1", "--stage", "rollback"])
+        #expect(log.stdout.contains("tagged as promoted by web-1"), "\(log.stdout)")
+        let tags = try await s.fixture("describe-td", promoted ?? "")["tags"] as? [[String: Any]] ?? []
+        #expect(tags.contains { $0["key"] as? String == "pipeline:promoted-at" })
+    }
+
+    @Test func noSecretReachesTheBucket() async throws {
+        let s = try await ECSPipelineTests.setup(bake: "1s")
+        let state = try await Self.bucket(s)
+        let secret = "hunter2-\(UUID().uuidString)"
+        try s.repo.write(
+            "pipelines/leak.yml",
+            """
+            target: {provider: aws, region: us-east-1, cluster: \(s.name), service: leak}
+            stages:
+              - uses: echo
+                id: say
+                with: {value: "${{ env.DB_PASSWORD }}"}
+              - uses: fail
+                with: {message: "boom ${{ env.DB_PASSWORD }}"}
+            """)
+        try s.repo.commit("leaky pipeline")
+        let a = try Self.machine(s, state: state)
+        let out = try await a.run(["run", "leak"], binary: CLI.testkitBinary, extra: ["DB_PASSWORD": secret])
+        #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
+        let dump = try await s.fixture("bucket-dump", String(state.dropFirst(5).split(separator: "/")[0]))
+        #expect(dump.count >= 4, "\(dump.keys)")
+        #expect(dump.keys.contains { $0.hasSuffix("run.json") })
+        for (key, value) in dump {
+            #expect(!(value as? String ?? "").contains(secret), "\(key) holds the secret")
+        }
+        #expect(dump.values.contains { ($0 as? String)?.contains("boom ***") == true })
+    }
+
+    /// Three `watch` processes on one repository and one S3 state; 20 commits: each commit gets exactly
+    /// one record (a run, or superseded by a newer one).
+    @Test func threeWatchReplicasRunEachCommitOnce() async throws {
+        let s = try await ECSPipelineTests.setup(bake: "1s")
+        let state = try await Self.bucket(s)
+        try s.repo.write(
+            "pipelines/w.yml",
+            """
+            on:
+              push:
+                branches: [main]
+            target: {provider: aws, region: us-east-1, cluster: \(s.name), service: w}
+            stages:
+              - uses: sleep
+                with: {duration: 150ms}
+            """)
+        try s.repo.commit("watched pipeline")
+        var replicas: [ProcessRunner.Running] = []
+        for _ in 0..<3 {
+            let machine = try Self.machine(s, state: state, ttl: "3s", clone: false)
+            replicas.append(
+                try machine.start(["watch", "--repo", s.repo.path, "--poll", "200ms"], binary: CLI.testkitBinary))
+        }
+        defer {
+            for replica in replicas {
+                replica.signal(SIGKILL)
+                _ = replica.wait()
+            }
+        }
+        let observer = try Self.machine(s, state: state, clone: false)
+        func records() async throws -> [[String: Any]] {
+            let out = try await observer.run(["runs", "--json", "--limit", "200"])
+            return (try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]]) ?? []
+        }
+        #expect(await eventually(.seconds(30)) { try await records().count >= 1 })
+        var shas: [String] = []
+        for i in 0..<20 {
+            try s.repo.write("w.txt", "\(i)")
+            try s.repo.commit("change \(i)")
+            shas.append(try s.repo.git("rev-parse", "HEAD"))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 50...400)))
+        }
+        let settled = await eventually(.seconds(60)) {
+            let all = try await records()
+            let final = all.filter { $0["status"] as? String != "running" }
+            return shas.allSatisfy { sha in final.contains { $0["sha"] as? String == sha } }
+        }
+        let all = try await records()
+        #expect(settled, "\(all.map { "\($0["id"]!) \($0["status"]!) \(($0["sha"] as? String)?.prefix(7) ?? "")" })")
+        for sha in shas {
+            let mine = all.filter { $0["sha"] as? String == sha }
+            #expect(mine.count == 1, "\(sha.prefix(7)): \(mine.map { "\($0["id"]!) \($0["status"]!)" })")
+            #expect(
+                mine.allSatisfy { ["succeeded", "superseded"].contains($0["status"] as? String ?? "") },
+                "\(mine)")
+        }
+        let ran = all.filter { $0["status"] as? String == "succeeded" }.count
+        #expect(ran >= 2)
+        let superseded = all.filter { $0["status"] as? String == "superseded" }.count
+        print("3 watch replicas, 20 commits: \(ran) runs, \(superseded) superseded, \(all.count) records")
+    }
+}
