@@ -19,6 +19,7 @@ public struct PipelineCommand: AsyncParsableCommand {
             RunCommand.self, WatchCommand.self, RunsCommand.self, ShowCommand.self, LogsCommand.self,
             ValidateCommand.self,
             StagesCommand.self, AgentCommand.self, RecoverCommand.self, StatusCommand.self, RollbackCommand.self,
+            StateCommand.self,
         ]
     )
 

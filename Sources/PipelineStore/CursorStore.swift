@@ -27,8 +27,7 @@ package struct CursorStore: CursorStorage {
     package init(store: RunStore, repositoryKey: String) throws {
         let folder = "\(store.root)/watch"
         try Posix.makeDirectory(folder)
-        let safe = repositoryKey.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }
-        path = "\(folder)/\(String(safe).suffix(120)).json"
+        path = "\(folder)/\(cursorFileName(repositoryKey)).json"
     }
 
     /// The saved cursors (empty when there are none yet).

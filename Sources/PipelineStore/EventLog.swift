@@ -11,7 +11,7 @@ final class EventLog: Sendable {
     let path: String
     private let fd: Mutex<Int32>
 
-    private static let encoder: JSONEncoder = {
+    static let encoder: JSONEncoder = {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = RunRecordCoding.encoder.dateEncodingStrategy

@@ -133,3 +133,59 @@ extension StateStore {
     /// The history rollback reads: the outputs of the newest succeeded run of a pipeline.
     package var history: any RunHistory { StoreHistory(store: self) }
 }
+
+/// Everything recorded of one run, as `pipeline state copy` moves it between stores.
+package struct RunBundle: Sendable {
+    /// The record.
+    package var record: RunRecord
+    /// Its events, in order.
+    package var events: [RunEvent]
+    /// Stage id → its log.
+    package var logs: [String: Data]
+    /// Artifact name → bytes.
+    package var artifacts: [String: Data]
+    /// The pipeline file it started from.
+    package var pipelineSource: String?
+
+    package init(
+        record: RunRecord, events: [RunEvent], logs: [String: Data], artifacts: [String: Data],
+        pipelineSource: String?
+    ) {
+        self.record = record
+        self.events = events
+        self.logs = logs
+        self.artifacts = artifacts
+        self.pipelineSource = pipelineSource
+    }
+}
+
+/// What `pipeline state copy` reads from one store and writes into another.
+package protocol StateTransfer: StateStore {
+    /// One run with everything recorded of it.
+    func exportRun(_ runID: String) async throws -> RunBundle
+    /// Writes a run as it was recorded elsewhere (same id); false when the id is taken here already.
+    func importRun(_ bundle: RunBundle) async throws -> Bool
+    /// Watch's cursors by repository key as stored (sanitised).
+    func allCursors() async throws -> [String: Cursors]
+    /// Writes one repository's cursors.
+    func importCursors(_ cursors: Cursors, key: String) async throws
+}
+
+extension StateStore {
+    /// A run's bundle from the protocol's reads (artifacts are left to the store that has them).
+    package func bundle(_ runID: String, artifacts: [String: Data]) async throws -> RunBundle {
+        let record = try await load(runID: runID)
+        var logs: [String: Data] = [:]
+        for stage in record.stages {
+            if let log = try await logContents(runID: runID, stage: stage.id) { logs[stage.id] = log }
+        }
+        return RunBundle(
+            record: record, events: try await events(runID: runID), logs: logs, artifacts: artifacts,
+            pipelineSource: try await pipelineSource(runID: runID))
+    }
+}
+
+/// The file-name form of a repository key, shared by every store (`/srv/repo.git` → `_srv_repo_git`).
+package func cursorFileName(_ repositoryKey: String) -> String {
+    String(String(repositoryKey.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" }).suffix(120))
+}

@@ -49,9 +49,10 @@ struct S3Layout: Sendable {
     func lock(_ key: String) -> String { locksPrefix + Self.safe(key) + ".json" }
     func quarantinePrefix(_ pipeline: String) -> String { "\(prefix)quarantine/\(pipeline)/" }
     func quarantine(_ pipeline: String, _ sha: String) -> String { quarantinePrefix(pipeline) + "\(sha).json" }
-    func cursors(_ repositoryKey: String) -> String {
-        "\(prefix)watch/\(String(Self.safe(repositoryKey).suffix(120)))/cursors.json"
-    }
+    func cursors(_ repositoryKey: String) -> String { cursorsOf(file: cursorFileName(repositoryKey)) }
+    /// The cursors object of a repository key in its file-name form.
+    func cursorsOf(file name: String) -> String { "\(prefix)watch/\(name)/cursors.json" }
+    var watchPrefix: String { "\(prefix)watch/" }
     func lease(_ name: String) -> String { "\(prefix)watch/leases/\(Self.safe(name)).json" }
 }
 

@@ -48,6 +48,7 @@ final class S3Lease: TargetLease {
     }
     private let state: Mutex<State>
     private let heartbeat = Mutex<Task<Void, Never>?>(nil)
+    private let writes = Mutex<Task<Void, any Error>?>(nil)
     /// The run that held the target before and died with it marked active, if any.
     let previousActive: String?
 
@@ -128,29 +129,56 @@ final class S3Lease: TargetLease {
     }
 
     /// Writes the lease with `change` applied and a new expiry, on the condition that it is still ours.
-    private func write(_ change: (inout LeaseDocument) -> Void = { _ in }) async throws {
+    /// Writes are serialised (the heartbeat and a stage's confirmation never race on one ETag).
+    private func write(_ change: @escaping @Sendable (inout LeaseDocument) -> Void = { _ in }) async throws {
+        let task = writes.withLock { last -> Task<Void, any Error> in
+            let previous = last
+            let next = Task { [self] in
+                _ = try? await previous?.value
+                try await self.writeNow(change)
+            }
+            last = next
+            return next
+        }
+        try await task.value
+    }
+
+    private func writeNow(_ change: (inout LeaseDocument) -> Void) async throws {
         let (document, etag) = try state.withLock { s -> (LeaseDocument, String) in
             if let lost = s.lost { throw LeaseLost(lost) }
+            if s.released { throw LeaseLost("the lease on \(key) was released") }
             var document = s.document
             change(&document)
             document.expiresAt = Date().addingTimeInterval(ttl.seconds)
             return (document, s.etag)
         }
         let sentAt = ContinuousClock.now
-        do {
-            let newTag = try await s3.put(
-                objectKey, try StateCoding.encoder.encode(document), condition: .matches(etag),
-                contentType: "application/json")
-            state.withLock { s in
-                guard s.etag == etag else { return }
-                s.document = document
-                s.etag = newTag
-                s.renewedAt = sentAt
+        var condition = etag
+        for attempt in 1...2 {
+            do {
+                let newTag = try await s3.put(
+                    objectKey, try StateCoding.encoder.encode(document), condition: .matches(condition),
+                    contentType: "application/json")
+                state.withLock { s in
+                    s.document = document
+                    s.etag = newTag
+                    s.renewedAt = sentAt
+                }
+                return
+            } catch  where S3.isConditionFailure(error) {
+                // A write whose answer was lost may have landed: if the object is still this holding
+                // (same holder, same token), carry on from its ETag; otherwise another process has it.
+                if attempt == 1, let current = try? await s3.get(objectKey),
+                    let found = try? StateCoding.decoder.decode(LeaseDocument.self, from: current.data),
+                    found.token == document.token, found.holder == document.holder, !found.released
+                {
+                    condition = current.etag
+                    continue
+                }
+                let reason = "another process took the lease on \(key) (it lapsed: no renewal within its TTL)"
+                state.withLock { $0.lost = reason }
+                throw LeaseLost(reason)
             }
-        } catch  where S3.isConditionFailure(error) {
-            let reason = "another process took the lease on \(key) (it lapsed: no renewal within its TTL)"
-            state.withLock { $0.lost = reason }
-            throw LeaseLost(reason)
         }
     }
 
@@ -166,6 +194,7 @@ final class S3Lease: TargetLease {
 
     func release() async {
         heartbeat.withLock { $0?.cancel() }
+        _ = try? await writes.withLock({ $0 })?.value
         let done = state.withLock { s -> Bool in
             defer { s.released = true }
             return s.released || s.lost != nil

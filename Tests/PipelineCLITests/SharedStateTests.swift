@@ -104,16 +104,21 @@ import Testing
         let s = try await ECSPipelineTests.setup(bake: "30s")
         let state = try await Self.bucket(s)
         let before = try await s.service(s.name)["taskDefinition"] as? String
-        let a = try Self.machine(s, state: state, ttl: "3s")
-        let b = try Self.machine(s, state: state, ttl: "3s")
+        let a = try Self.machine(s, state: state, ttl: "10s")
+        let b = try Self.machine(s, state: state, ttl: "10s")
         let run = try a.start(["run", "web"])
         #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage bake started") })
         run.signal(SIGKILL)
         _ = await offThread { run.wait() }
-        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 1)
+        let killedAt = ContinuousClock.now
+        // The dead holder's lease stands until its TTL runs out.
+        let held = try await b.run(["run", "web", "--no-wait"])
+        if ContinuousClock.now - killedAt < .seconds(6) {
+            #expect(held.status == 3, "\(held.stdout)\(held.stderr)")
+        }
         let recovered = try await b.run(["recover", "web-1"])
         #expect(recovered.status == 0, "\(recovered.stdout)\(recovered.stderr)")
-        #expect(recovered.stderr.contains("waiting for target"), "\(recovered.stderr)")
+        #expect(ContinuousClock.now - killedAt >= .seconds(6))
         #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
         #expect(try await s.service(s.name)["taskDefinition"] as? String == before)
         let record = try await Self.record(b, "web-1")
@@ -175,6 +180,57 @@ import Testing
             #expect(!(value as? String ?? "").contains(secret), "\(key) holds the secret")
         }
         #expect(dump.values.contains { ($0 as? String)?.contains("boom ***") == true })
+    }
+
+    @Test func stateCopiesBetweenAFolderAndS3BothWays() async throws {
+        let s = try await ECSPipelineTests.setup(bake: "1s")
+        let bucket = try await Self.bucket(s)
+        try s.repo.write(
+            "pipelines/p.yml",
+            """
+            target: {provider: aws, region: us-east-1, cluster: \(s.name), service: p}
+            stages:
+              - uses: echo
+                id: say
+                with: {word: "hello from ${{ commit.short_sha }}"}
+            """)
+        try s.repo.write(
+            "pipelines/q.yml",
+            """
+            target: {provider: aws, region: us-east-1, cluster: \(s.name), service: q}
+            stages:
+              - uses: fail
+                with: {message: "asked to fail"}
+            """)
+        try s.repo.commit("copy pipeline")
+        let local = NSTemporaryDirectory() + "copy-src-\(UUID().uuidString.prefix(8))"
+        let a = try Self.machine(s, state: local)
+        #expect(try await a.run(["run", "p"], binary: CLI.testkitBinary).status == 0)
+        #expect(try await a.run(["run", "q"], binary: CLI.testkitBinary).status == 1)
+        let up = try await a.run(["state", "copy", local, bucket])
+        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        #expect(up.stdout.contains("copied 2 run(s)"), "\(up.stdout)")
+        // Any machine reads the copied runs from S3.
+        let b = try Self.machine(s, state: bucket, clone: false)
+        let runs = try await b.run(["runs"])
+        #expect(runs.stdout.contains("p-1") && runs.stdout.contains("q-1"), "\(runs.stdout)")
+        #expect(try await Self.record(b, "q-1")["status"] as? String == "failed")
+        let log = try await b.run(["logs", "p-1", "--stage", "say"])
+        #expect(log.stdout.contains("hello from"), "\(log.stdout)\(log.stderr)")
+        // And back into a fresh folder; a second copy leaves what is there.
+        let back = NSTemporaryDirectory() + "copy-dst-\(UUID().uuidString.prefix(8))"
+        #expect(try await b.run(["state", "copy", bucket, back]).status == 0)
+        let again = try await b.run(["state", "copy", bucket, back])
+        #expect(again.stdout.contains("already in"), "\(again.stdout)")
+        let c = try Self.machine(s, state: back, clone: false)
+        let events = try await c.run(["show", "q-1", "--json"])
+        #expect(events.stdout.contains("asked to fail"), "\(events.stdout)")
+        // The next run in the copied folder continues the numbering.
+        let d = try Self.machine(s, state: back)
+        #expect(try await d.run(["run", "p"], binary: CLI.testkitBinary).status == 0)
+        #expect(try await d.run(["runs"]).stdout.contains("p-2"))
+        let bad = try await d.run(["state", "copy", NSTemporaryDirectory() + "nothing-here", bucket])
+        #expect(bad.status == 2, "\(bad.stderr)")
     }
 
     /// Three `watch` processes on one repository and one S3 state; 20 commits: each commit gets exactly

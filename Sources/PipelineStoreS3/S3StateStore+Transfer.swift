@@ -1,0 +1,77 @@
+import Foundation
+import PipelineAWS
+import PipelineCore
+import PipelineStore
+
+extension S3StateStore: StateTransfer {
+    package func exportRun(_ runID: String) async throws -> RunBundle {
+        let prefix = layout.runFolder(runID) + "artifacts/"
+        let keys = try await s3.list(prefix: prefix).entries.map(\.key)
+        let blobs = try await fetchAll(keys) { $0 }
+        var artifacts: [String: Data] = [:]
+        for (key, data) in zip(keys, blobs) { artifacts[String(key.dropFirst(prefix.count))] = data }
+        return try await bundle(runID, artifacts: artifacts)
+    }
+
+    package func importRun(_ bundle: RunBundle) async throws -> Bool {
+        let record = bundle.record
+        do {
+            try await s3.put(
+                layout.runRecord(record.id), try StateCoding.recordEncoder.encode(record), condition: .absent,
+                contentType: "application/json")
+        } catch  where S3.isConditionFailure(error) {
+            return false
+        }
+        var journal = Data()
+        let lines =
+            bundle.events.map { JournalLine(event: $0) }
+            + bundle.logs.keys.sorted().flatMap { stage in
+                String(decoding: bundle.logs[stage]!, as: UTF8.self).split(
+                    separator: "\n", omittingEmptySubsequences: false
+                ).dropLast().map { JournalLine(stage: stage, line: String($0)) }
+            }
+        for line in lines {
+            journal.append(try StateCoding.lineEncoder.encode(line))
+            journal.append(UInt8(ascii: "\n"))
+        }
+        if !journal.isEmpty { try await s3.put(layout.journalChunk(record.id, 1), journal) }
+        for (name, data) in bundle.artifacts { try await s3.put(layout.artifact(record.id, name), data) }
+        if let text = bundle.pipelineSource { try await savePipelineSource(text, runID: record.id) }
+        let summary = RunSummary(record)
+        try await s3.put(
+            layout.indexEntry(summary), try StateCoding.encoder.encode(summary), contentType: "application/json")
+        // The counter never goes back: raise it to this number unless it is higher already.
+        let counterKey = layout.counter(record.pipeline)
+        for _ in 0..<20 {
+            let counter = try await s3.get(counterKey)
+            let last = counter.flatMap { Int(String(decoding: $0.data, as: UTF8.self).trimmed) } ?? 0
+            guard record.number > last else { break }
+            do {
+                try await s3.put(
+                    counterKey, Data("\(record.number)\n".utf8),
+                    condition: counter.map { .matches($0.etag) } ?? .absent)
+                break
+            } catch  where S3.isConditionFailure(error) {
+                continue
+            }
+        }
+        return true
+    }
+
+    package func allCursors() async throws -> [String: Cursors] {
+        let keys = try await s3.list(prefix: layout.watchPrefix).entries.map(\.key).filter {
+            $0.hasSuffix("/cursors.json")
+        }
+        var out: [String: Cursors] = [:]
+        for key in keys {
+            let name = String(key.dropFirst(layout.watchPrefix.count).dropLast("/cursors.json".count))
+            out[name] = try await S3Cursors(s3: s3, key: key).load()
+        }
+        return out
+    }
+
+    package func importCursors(_ cursors: Cursors, key: String) async throws {
+        try await s3.put(
+            layout.cursorsOf(file: key), try JSONEncoder.sortedPretty.encode(cursors), contentType: "application/json")
+    }
+}
