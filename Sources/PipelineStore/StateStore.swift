@@ -95,6 +95,8 @@ package protocol TargetLease: Lease {
     func markActive(_ runID: String) async throws
     /// Clears the mark once the run (or its recovery) has ended.
     func clearActive() async
+    /// Calls `handler` once if the lease is lost while held (a lease that cannot lapse never calls it).
+    func onLost(_ handler: @escaping @Sendable (String) -> Void)
 }
 
 /// Watch's cursors of one repository: the last head seen per branch, and the last commit each

@@ -52,6 +52,9 @@ package final class TargetLock: TargetLease {
 
     package func release() async { lock.withLock { $0 = nil } }
 
+    /// Never lost while this process lives: the kernel holds it.
+    package func onLost(_ handler: @escaping @Sendable (String) -> Void) {}
+
     package func abandonedRun() async -> String? {
         guard let text = try? String(contentsOfFile: markerPath, encoding: .utf8) else { return nil }
         let id = text.trimmingCharacters(in: .whitespacesAndNewlines)

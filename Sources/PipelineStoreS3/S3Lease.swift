@@ -113,10 +113,27 @@ final class S3Lease: TargetLease {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard let self, !Task.isCancelled else { return }
-                if (try? await self.renew()) == nil, self.isLost { return }
+                if (try? await self.renew()) == nil, self.isLost {
+                    self.notifyLost()
+                    return
+                }
             }
         }
         heartbeat.withLock { $0 = task }
+    }
+
+    private let lostHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
+
+    func onLost(_ handler: @escaping @Sendable (String) -> Void) { lostHandler.withLock { $0 = handler } }
+
+    /// Tells the holder once that its lease is gone (the run cancels its stage; `on_failure` then
+    /// stops at its own lease check).
+    private func notifyLost() {
+        guard let reason = state.withLock({ $0.released ? nil : $0.lost }) else { return }
+        lostHandler.withLock { handler in
+            handler?(reason)
+            handler = nil
+        }
     }
 
     private var isLost: Bool {
@@ -177,6 +194,7 @@ final class S3Lease: TargetLease {
                 }
                 let reason = "another process took the lease on \(key) (it lapsed: no renewal within its TTL)"
                 state.withLock { $0.lost = reason }
+                notifyLost()
                 throw LeaseLost(reason)
             }
         }
@@ -189,7 +207,12 @@ final class S3Lease: TargetLease {
         if isLost { throw LeaseLost(state.withLock { $0.lost ?? "the lease on \(key) was released" }) }
         // A renewal less than a third of the TTL ago: no other process can have taken it since.
         let fresh = state.withLock { ContinuousClock.now - $0.renewedAt < ttl / 3 }
-        if !fresh { try await renew() }
+        guard !fresh else { return }
+        do { try await renew() } catch let lost as LeaseLost { throw lost } catch {
+            // Unconfirmed is not held: the run stops rather than change the target on a lease it
+            // may no longer have.
+            throw LeaseLost("could not renew the lease on \(key): \(error)")
+        }
     }
 
     func release() async {

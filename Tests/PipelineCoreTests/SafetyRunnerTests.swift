@@ -42,7 +42,9 @@ struct WatchStage: Stage {
 @Suite struct SafetyRunnerTests {
     static let registry = StageRegistry(TestStages.all + [UndoStage.self, ExposeStage.self, WatchStage.self])
 
-    func run(_ yaml: String, target: FakeDeploymentTarget) async throws -> RunRecord {
+    func run(_ yaml: String, target: FakeDeploymentTarget, lease: (any TargetLeaseCheck)? = nil) async throws
+        -> RunRecord
+    {
         let p = try PipelineLoader(registry: Self.registry, environment: nil)
             .load(text: "target: {provider: local, service: web}\n" + yaml, file: "p.yml")
         let record = RunRecord(
@@ -53,7 +55,45 @@ struct WatchStage: Stage {
         services.set(DeploymentTargetBox(target))
         let runner = Runner(registry: Self.registry, environment: [:], services: services)
         return await runner.run(
-            Runner.Job(pipeline: p, record: record, source: InMemorySourceTree(), recorder: InMemoryRecorder()))
+            Runner.Job(
+                pipeline: p, record: record, source: InMemorySourceTree(), recorder: InMemoryRecorder(), lease: lease))
+    }
+
+    /// A lease that holds for `holds` confirmations, then is lost.
+    final class CountingLease: TargetLeaseCheck, @unchecked Sendable {
+        private let lock = NSLock()
+        private var left: Int
+        private(set) var asked = 0
+        init(holds: Int) { left = holds }
+        func confirm() async throws {
+            let ok = lock.withLock { () -> Bool in
+                asked += 1
+                left -= 1
+                return left >= 0
+            }
+            if !ok { throw LeaseLost("another process took the lease") }
+        }
+    }
+
+    /// A run whose lease lapsed stops before its next change: that stage never starts, on_failure does
+    /// not run (the next holder recovers the run), and the run is recorded interrupted.
+    @Test func aLostLeaseStopsTheRunBeforeItsNextChangeWithoutUndoing() async throws {
+        let target = FakeDeploymentTarget()
+        let lease = CountingLease(holds: 1)
+        let record = try await run(
+            """
+            stages:
+              - {uses: undo-change, id: first}
+              - {uses: noop, id: look}
+              - {uses: undo-change, id: second}
+            on_failure:
+              - {uses: undo-change, id: undo}
+            """, target: target, lease: lease)
+        #expect(record.status == .interrupted)
+        #expect(record.error?.contains("another process took the lease") == true)
+        #expect(record.stages.map(\.status) == [.succeeded, .succeeded, .pending, .pending])
+        // Asked before each stage that changes the target (not before `look`), and never again after.
+        #expect(lease.asked == 2)
     }
 
     @Test func failureBeforeAnyChangeSkipsUndoStagesButRunsTheOthers() async throws {

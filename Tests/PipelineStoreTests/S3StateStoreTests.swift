@@ -193,6 +193,52 @@ import Testing
         #expect(try await store.tryLock(key: key, holder: LeaseHolder(purpose: "third")) != nil)
     }
 
+    /// A holder cut off from S3 (its proxy to the bucket dies) counts its lease lost two thirds of a
+    /// TTL after its last renewal — before any other process can take it — and refuses to go on.
+    @Test func aHolderPartitionedFromS3StopsBeforeAnotherCanTakeOver() async throws {
+        let moto = try Moto.shared()
+        let direct = try Self.store(ttl: .seconds(3))
+        let bucket = String(direct.location.dropFirst(5).split(separator: "/")[0])
+        let proxy = try SupportServer(script: "fault_proxy.py", arguments: ["--upstream", moto.endpoint])
+        var env = Self.environment(moto.endpoint)
+        env["AWS_ENDPOINT_URL_S3"] = proxy.endpoint
+        let partitioned = try S3StateStore(
+            url: "s3://\(bucket)/team/web", environment: env, localRoot: temporaryFolder(), ttl: .seconds(3))
+        let key = "aws/us-east-1/demo/cut"
+        let lease = try #require(try await partitioned.tryLock(key: key, holder: LeaseHolder(purpose: "cut off")))
+        try await lease.markActive("web-9")
+        try await lease.confirm()
+        let cut = ContinuousClock.now
+        proxy.process.terminate()
+        proxy.process.waitUntilExit()
+        var lostAfter: Duration?
+        while ContinuousClock.now - cut < .seconds(6) {
+            do { try await lease.confirm() } catch is LeaseLost {
+                lostAfter = ContinuousClock.now - cut
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let after = try #require(lostAfter, "the cut-off holder kept its lease")
+        #expect(after < .seconds(3))
+        // Nobody else could have it yet when the holder gave up; after the TTL another process can.
+        let next = try #require(
+            await eventually(.seconds(8)) {
+                try await direct.tryLock(key: key, holder: LeaseHolder(purpose: "takeover"))
+            })
+        #expect(await next.abandonedRun() == "web-9")
+        await next.release()
+    }
+
+    func eventually<T>(_ timeout: Duration, _ body: () async throws -> T?) async -> T? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let value = try? await body() { return value }
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+        return nil
+    }
+
     @Test func cursorsKeepEveryReplicasChanges() async throws {
         let store = try Self.store()
         let cursors = try await store.cursors(repositoryKey: "/srv/repo")

@@ -69,6 +69,7 @@ struct RunExecutor {
             try await lock.markActive(record.id)
         }
         try await onStart(recorder, record)
+        lock.onLost { reason in control.cancel(reason: "lost the target's lease: \(reason)") }
         let runner = Runner(
             registry: registry, environment: environment, history: store.history, services: services,
             observer: progress)
