@@ -102,7 +102,8 @@ let package = Package(
         .executableTarget(
             name: "pipeline-bench",
             dependencies: [
-                "PipelineCore", "PipelineStore", "PipelineGit", "PipelineAWS", "PipelineLocal", "PipelineTestKit",
+                "PipelineCore", "PipelineStore", "PipelineStoreS3", "PipelineGit", "PipelineAWS", "PipelineLocal",
+                "PipelineTestKit",
                 "PipelineTestSupport", "BuiltinStages", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Benchmarks/PipelineBench"

@@ -34,7 +34,7 @@ func tempDir() -> String {
 }
 
 /// Spawns a process with stdout and stderr on /dev/null and waits; returns the wall time in ms.
-func spawnAndWait(_ path: String, _ arguments: [String]) -> Double {
+func spawnAndWait(_ path: String, _ arguments: [String], environment: [String: String]? = nil) -> Double {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
@@ -44,7 +44,15 @@ func spawnAndWait(_ path: String, _ arguments: [String]) -> Double {
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
     let start = ContinuousClock.now
-    guard posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 else { fatalError("cannot spawn \(path)") }
+    let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { extra in
+        ProcessInfo.processInfo.environment.merging(extra) { _, new in new }.map { strdup("\($0.key)=\($0.value)") }
+            + [nil]
+    }
+    defer { envp?.forEach { free($0) } }
+    let spawned =
+        envp.map { posix_spawn(&pid, path, &actions, nil, argv, $0) }
+        ?? posix_spawn(&pid, path, &actions, nil, argv, environ)
+    guard spawned == 0 else { fatalError("cannot spawn \(path)") }
     var status: Int32 = 0
     waitpid(pid, &status, 0)
     return ms(ContinuousClock.now - start)
@@ -190,6 +198,10 @@ if all || groups.contains("local") {
 if all || groups.contains("safety") {
     print("== deployment safety (issue 11)")
     try await benchSafety()
+}
+if all || groups.contains("state") {
+    print("== shared state in S3 (issue 15)")
+    try await benchState()
 }
 if all || groups.contains("pipeline") {
     print("== whole pipeline (issue 4)")

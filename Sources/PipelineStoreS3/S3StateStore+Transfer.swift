@@ -13,6 +13,16 @@ extension S3StateStore: StateTransfer {
         return try await bundle(runID, artifacts: artifacts)
     }
 
+    /// Writes a finished run's record and index entry as they are (imports; benchmarks fill a bucket
+    /// with it).
+    package func writeFinished(_ record: RunRecord) async throws {
+        try await s3.put(
+            layout.runRecord(record.id), try StateCoding.recordEncoder.encode(record), contentType: "application/json")
+        let summary = RunSummary(record)
+        try await s3.put(
+            layout.indexEntry(summary), try StateCoding.encoder.encode(summary), contentType: "application/json")
+    }
+
     package func importRun(_ bundle: RunBundle) async throws -> Bool {
         let record = bundle.record
         do {
