@@ -62,6 +62,15 @@ final class SignalTrap: @unchecked Sendable {
         if let record = control.interrupt(reason: "a second \(name)"), !quiet {
             Terminal.note("\(name) again: run \(record.id) recorded as interrupted")
         }
+        // A store that writes on flush (S3) gets up to 5 s to take the interrupted record; this
+        // handler runs on a dispatch thread, so waiting here holds no thread the flush needs.
+        let flushed = DispatchSemaphore(value: 0)
+        let recorder = self.recorder
+        Task.detached {
+            try? await recorder.flush()
+            flushed.signal()
+        }
+        _ = flushed.wait(timeout: .now() + 5)
         exit(130)
     }
 }
