@@ -20,7 +20,8 @@ package protocol StateStore: Sendable {
     func startRun(
         pipeline: Pipeline, trigger: String, commit: CommitInfo, repository: String?, dryRun: Bool, status: RunStatus
     ) async throws -> (recorder: any RunRecorder, record: RunRecord)
-    /// Opens a run whose process died, to finish it in the same record; throws `.locked` when it is alive.
+    /// Opens a run whose process died, to finish it in the same record. The caller holds the run's
+    /// target lock; a folder also checks the run's own process lock (`.locked` while it lives).
     func reopenForRecovery(runID: String) async throws -> (recorder: any RunRecorder, record: RunRecord)
     /// One run's record; a run left `running` by a process that is gone reads (and is repaired) as `interrupted`.
     func load(runID: String) async throws -> RunRecord

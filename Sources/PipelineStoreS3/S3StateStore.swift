@@ -115,19 +115,16 @@ package struct S3StateStore: StateStore {
         }
     }
 
-    /// Whether the process of a `running` run still holds its target: its lock names the run and has
-    /// not lapsed. A run younger than one TTL counts as alive (it names itself just after it starts).
+    /// Whether the process of a `running` run still holds its target: the target's lock has not lapsed
+    /// and names the run, or is held by the run's own process (user@host and pid), or is held by a
+    /// process that has not named its run yet (it just took the lock to start or recover one).
     func isAlive(_ record: RunRecord) async -> Bool {
-        if Date().timeIntervalSince(record.startedAt) < ttl.seconds { return true }
-        if let recovery = record.recovery, recovery.endedAt == nil,
-            Date().timeIntervalSince(recovery.startedAt) < ttl.seconds
-        {
-            return true
-        }
         guard let object = try? await s3.get(layout.lock(record.target.lockKey)),
-            let lock = try? StateCoding.decoder.decode(LeaseDocument.self, from: object.data)
+            let lock = try? StateCoding.decoder.decode(LeaseDocument.self, from: object.data),
+            !lock.isFree(at: Date())
         else { return false }
-        return lock.run == record.id && !lock.isFree(at: Date())
+        return lock.run == record.id || lock.run == nil
+            || (lock.holder.host == record.startedBy && lock.holder.pid == record.pid)
     }
 
     package func load(runID: String) async throws -> RunRecord {
@@ -156,10 +153,9 @@ package struct S3StateStore: StateStore {
     }
 
     package func reopenForRecovery(runID: String) async throws -> (recorder: any RunRecorder, record: RunRecord) {
+        // The caller holds the run's target lock (taken after the run's own lease lapsed): the run's
+        // process cannot be changing the target any more, whatever the record still says.
         let (record, etag) = try await read(runID)
-        if record.status == .running, await isAlive(record) {
-            throw PipelineError(.locked, "run \(runID) is still running (pid \(record.pid), \(record.startedBy))")
-        }
         let chunks = try await s3.list(prefix: layout.journalPrefix(runID)).entries
         let last = chunks.compactMap { Int($0.key.split(separator: "/").last?.split(separator: ".").first ?? "") }.max()
         let recorder = S3Recorder(

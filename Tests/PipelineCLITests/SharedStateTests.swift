@@ -275,7 +275,7 @@ import Testing
             shas.append(try s.repo.git("rev-parse", "HEAD"))
             try await Task.sleep(for: .milliseconds(Int.random(in: 50...400)))
         }
-        let settled = await eventually(.seconds(60)) {
+        let settled = await eventually(.seconds(150)) {
             let all = try await records()
             let final = all.filter { $0["status"] as? String != "running" }
             return shas.allSatisfy { sha in final.contains { $0["sha"] as? String == sha } }

@@ -77,6 +77,10 @@ import Testing
 
     @Test func recordJournalAndIndexReachTheBucketOnFlush() async throws {
         let store = try Self.store()
+        // A run holds its target's lock (this process's): that is what keeps it alive for readers.
+        let lock = try #require(
+            try await store.tryLock(key: samplePipeline().target.lockKey, holder: LeaseHolder(purpose: "test")))
+        defer { Task { await lock.release() } }
         let (recorder, record) = try await store.startRun(
             pipeline: samplePipeline(), trigger: "manual", commit: sampleCommit, repository: nil, dryRun: false,
             status: .running)
@@ -121,16 +125,9 @@ import Testing
         #expect(try await store.load(runID: record.id).status == .rolledBack)
     }
 
-    /// Reopens a run as a recovering process would once its owner is gone (the TTL grace is skipped by
-    /// back-dating the record).
+    /// Reopens a run as a recovering process would once its owner is gone (no lock names it).
     static func reopenAsDead(_ store: S3StateStore, _ record: RunRecord) async throws -> (any RunRecorder, RunRecord) {
-        var old = record
-        old.startedAt = Date().addingTimeInterval(-3600)
-        let current = try await store.s3.get(store.layout.runRecord(record.id))!
-        try await store.s3.put(
-            store.layout.runRecord(record.id), try StateCoding.recordEncoder.encode(old),
-            condition: .matches(current.etag))
-        return try await store.reopenForRecovery(runID: record.id)
+        try await store.reopenForRecovery(runID: record.id)
     }
 
     @Test func aRunningRecordWithoutALiveLockReadsInterrupted() async throws {
@@ -138,13 +135,12 @@ import Testing
         let (_, record) = try await store.startRun(
             pipeline: samplePipeline(), trigger: "manual", commit: sampleCommit, repository: nil, dryRun: false,
             status: .running)
-        // Young and unnamed by a lock: still counted alive (it names itself right after it starts).
-        #expect(try await store.load(runID: record.id).status == .running)
-        var old = record
-        old.startedAt = Date().addingTimeInterval(-60)
-        try await store.s3.put(store.layout.runRecord(record.id), try StateCoding.recordEncoder.encode(old))
+        // Its target's lock held by another process that has not named its run yet: counted alive.
         let lock = try #require(
-            try await store.tryLock(key: record.target.lockKey, holder: LeaseHolder(purpose: "test")))
+            try await store.tryLock(
+                key: record.target.lockKey, holder: LeaseHolder(purpose: "test", host: "ci@elsewhere", pid: 9)))
+        #expect(try await store.load(runID: record.id).status == .running)
+        // Named: alive.
         try await lock.attach(runID: record.id)
         #expect(try await store.load(runID: record.id).status == .running)
         await lock.release()

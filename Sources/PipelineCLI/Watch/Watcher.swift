@@ -128,10 +128,14 @@ final class Watcher: Service, Sendable {
             let decisions = planner.plan(update, pipelineCursors: saved.pipelines, log: &reasons)
             for reason in reasons { log(reason) }
             var complete = true
-            for decision in decisions {
-                let key = "\(decision.pipeline.name)@\(branch)"
+            var names: [String] = []
+            for decision in decisions where !names.contains(decision.pipeline.name) {
+                names.append(decision.pipeline.name)
+            }
+            for name in names {
+                let key = "\(name)@\(branch)"
                 if stopping.withLock({ $0 }) {
-                    log("not starting \(decision.pipeline.name) for \(decision.commit.prefix(7)): shutting down")
+                    log("not starting \(name) on \(branch): shutting down")
                     return
                 }
                 guard let lease = try await store.tryLease(key, holder: LeaseHolder(purpose: "watch of \(key)")) else {
@@ -140,7 +144,13 @@ final class Watcher: Service, Sendable {
                     continue
                 }
                 do {
-                    try await handle(decision, key: key, branch: branch, repository: repository)
+                    let lane = try await lane(
+                        decisions.filter { $0.pipeline.name == name }, key: key, branch: branch, head: head,
+                        repository: repository, planner: planner)
+                    for decision in lane {
+                        if stopping.withLock({ $0 }) { break }
+                        try await handle(decision, key: key, branch: branch, repository: repository)
+                    }
                     await lease.release()
                 } catch {
                     await lease.release()
@@ -149,6 +159,22 @@ final class Watcher: Service, Sendable {
             }
             if complete { try await cursors.setBranch(branch, head: head) }
         }
+    }
+
+    /// A pipeline@branch's runs, planned again from its own cursor when it has one below the head:
+    /// the branch's cursor may lag behind (or run ahead of) what another watch process did for it, and
+    /// no commit between the pipeline's last one and the head may go unrecorded.
+    private func lane(
+        _ planned: [PushPlanner.Decision], key: String, branch: String, head: String, repository: GitRepository,
+        planner: PushPlanner
+    ) async throws -> [PushPlanner.Decision] {
+        guard let done = try await cursors.load().pipelines[key], done != head,
+            (try? repository.isDescendant(head, of: done)) == true
+        else { return planned }
+        var ignored: [String] = []
+        let update = try planner.update(branch: branch, old: done, new: head)
+        let name = planned.first?.pipeline.name
+        return planner.plan(update, pipelineCursors: [key: done], log: &ignored).filter { $0.pipeline.name == name }
     }
 
     /// Whether `commit` is `done` or an ancestor of it.
