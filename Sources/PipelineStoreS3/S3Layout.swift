@@ -1,4 +1,5 @@
 import Foundation
+import PipelineAWS
 import PipelineCore
 import PipelineStore
 
@@ -67,4 +68,32 @@ enum StateCoding {
         e.dateEncodingStrategy = RunRecordCoding.encoder.dateEncodingStrategy
         return e
     }()
+}
+
+/// The writes and reads of state objects more than one place makes.
+struct StateObjects: Sendable {
+    let s3: S3
+    let layout: S3Layout
+
+    /// Writes (or rewrites) a run's index entry.
+    func putIndex(_ summary: RunSummary) async throws {
+        try await s3.put(
+            layout.indexEntry(summary), try StateCoding.encoder.encode(summary), contentType: "application/json")
+    }
+
+    /// A pipeline's last-number counter (0 when missing) and the object it was read from.
+    func counter(_ pipeline: String) async throws -> (number: Int, object: S3.Object?) {
+        let object = try await s3.get(layout.counter(pipeline))
+        return (object.flatMap { Int(String(decoding: $0.data, as: UTF8.self).trimmed) } ?? 0, object)
+    }
+
+    /// Journal lines as one chunk's bytes.
+    static func journal(_ lines: [JournalLine]) throws -> Data {
+        var data = Data()
+        for line in lines {
+            data.append(try StateCoding.lineEncoder.encode(line))
+            data.append(UInt8(ascii: "\n"))
+        }
+        return data
+    }
 }

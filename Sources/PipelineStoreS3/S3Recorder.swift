@@ -102,11 +102,7 @@ final class S3Recorder: RunRecorder {
         guard record != nil || !journal.isEmpty else { return }
         async let chunkWrite: Void = {
             guard !journal.isEmpty else { return }
-            var data = Data()
-            for line in journal {
-                data.append(try StateCoding.lineEncoder.encode(line))
-                data.append(UInt8(ascii: "\n"))
-            }
+            let data = try StateObjects.journal(journal)
             // A chunk number is written once: a second writer of it is a past owner of the run.
             do {
                 try await s3.put(
@@ -133,11 +129,7 @@ final class S3Recorder: RunRecorder {
                 defer { p.summary = summary }
                 return p.summary != summary
             }
-            if changed {
-                try await s3.put(
-                    layout.indexEntry(summary), try StateCoding.encoder.encode(summary),
-                    contentType: "application/json")
-            }
+            if changed { try await StateObjects(s3: s3, layout: layout).putIndex(summary) }
         }
         try await chunkWrite
         if pending.withLock({ $0.closed }) { ticker.withLock { $0?.cancel() } }

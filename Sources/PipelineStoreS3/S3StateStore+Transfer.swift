@@ -18,9 +18,7 @@ extension S3StateStore: StateTransfer {
     package func writeFinished(_ record: RunRecord) async throws {
         try await s3.put(
             layout.runRecord(record.id), try StateCoding.recordEncoder.encode(record), contentType: "application/json")
-        let summary = RunSummary(record)
-        try await s3.put(
-            layout.indexEntry(summary), try StateCoding.encoder.encode(summary), contentType: "application/json")
+        try await objects.putIndex(RunSummary(record))
     }
 
     package func importRun(_ bundle: RunBundle) async throws -> Bool {
@@ -32,7 +30,6 @@ extension S3StateStore: StateTransfer {
         } catch  where S3.isConditionFailure(error) {
             return false
         }
-        var journal = Data()
         let lines =
             bundle.events.map { JournalLine(event: $0) }
             + bundle.logs.keys.sorted().flatMap { stage in
@@ -40,21 +37,14 @@ extension S3StateStore: StateTransfer {
                     separator: "\n", omittingEmptySubsequences: false
                 ).dropLast().map { JournalLine(stage: stage, line: String($0)) }
             }
-        for line in lines {
-            journal.append(try StateCoding.lineEncoder.encode(line))
-            journal.append(UInt8(ascii: "\n"))
-        }
-        if !journal.isEmpty { try await s3.put(layout.journalChunk(record.id, 1), journal) }
+        if !lines.isEmpty { try await s3.put(layout.journalChunk(record.id, 1), try StateObjects.journal(lines)) }
         for (name, data) in bundle.artifacts { try await s3.put(layout.artifact(record.id, name), data) }
         if let text = bundle.pipelineSource { try await savePipelineSource(text, runID: record.id) }
-        let summary = RunSummary(record)
-        try await s3.put(
-            layout.indexEntry(summary), try StateCoding.encoder.encode(summary), contentType: "application/json")
+        try await objects.putIndex(RunSummary(record))
         // The counter never goes back: raise it to this number unless it is higher already.
         let counterKey = layout.counter(record.pipeline)
         for _ in 0..<20 {
-            let counter = try await s3.get(counterKey)
-            let last = counter.flatMap { Int(String(decoding: $0.data, as: UTF8.self).trimmed) } ?? 0
+            let (last, counter) = try await objects.counter(record.pipeline)
             guard record.number > last else { break }
             do {
                 try await s3.put(

@@ -51,6 +51,8 @@ package struct S3StateStore: StateStore {
         self.ttl = ttl
     }
 
+    var objects: StateObjects { StateObjects(s3: s3, layout: layout) }
+
     /// The AWS client's call count (for benchmarks).
     package var callCount: Int { s3.client.callCount.calls }
 
@@ -68,8 +70,8 @@ package struct S3StateStore: StateStore {
         pipeline: Pipeline, trigger: String, commit: CommitInfo, repository: String?, dryRun: Bool, status: RunStatus
     ) async throws -> (recorder: any RunRecorder, record: RunRecord) {
         let counterKey = layout.counter(pipeline.name)
-        let counter = try await s3.get(counterKey)
-        var number = counter.flatMap { Int(String(decoding: $0.data, as: UTF8.self).trimmed) } ?? 0
+        let (last, counter) = try await objects.counter(pipeline.name)
+        var number = last
         for _ in 0..<10_000 {
             number += 1
             var record = RunRecord(
@@ -89,8 +91,7 @@ package struct S3StateStore: StateStore {
             _ = try? await s3.put(
                 counterKey, Data("\(number)\n".utf8), condition: counter.map { .matches($0.etag) } ?? .absent)
             let summary = RunSummary(record)
-            try await s3.put(
-                layout.indexEntry(summary), try StateCoding.encoder.encode(summary), contentType: "application/json")
+            try await objects.putIndex(summary)
             let recorder = S3Recorder(
                 s3: s3, layout: layout, runID: record.id, etag: etag, summary: summary, nextChunk: 1)
             return (recorder, record)
@@ -143,9 +144,7 @@ package struct S3StateStore: StateStore {
             try await s3.put(
                 layout.runRecord(runID), try StateCoding.recordEncoder.encode(repaired), condition: .matches(etag),
                 contentType: "application/json")
-            let summary = RunSummary(repaired)
-            _ = try? await s3.put(
-                layout.indexEntry(summary), try StateCoding.encoder.encode(summary), contentType: "application/json")
+            try? await objects.putIndex(RunSummary(repaired))
         } catch  where S3.isConditionFailure(error) {
             return try await read(runID).record  // its owner (or a recovery) wrote meanwhile
         }
