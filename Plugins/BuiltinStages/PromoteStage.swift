@@ -70,6 +70,8 @@ package struct PromoteStage: Stage {
             target, service: main, deploymentID: started, taskDefinition: taskDefinition,
             timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
         let canary = try context.canaryService(inputs.canaryService)
+        // A weighted canary: every route back to the main target group alone, before its tasks go.
+        try await TrafficSteps.restore(context)
         if let state = try await context.tolerant(canary, { try await target.service(canary) }), state.desiredCount > 0
         {
             _ = try await context.tolerant(canary) {

@@ -75,6 +75,8 @@ package struct RollbackStage: Stage {
         if let failure = context.failure {
             context.logger.info("rolling back after '\(failure.stage)' failed: \(failure.message)")
         }
+        // A weighted canary: the routes exactly as they were, before the canary's tasks go.
+        try await TrafficSteps.restore(context)
         if let state = try await context.tolerant(canary, { try await target.service(canary) }), state.desiredCount > 0
         {
             if context.isDryRun {

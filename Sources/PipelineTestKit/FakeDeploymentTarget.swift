@@ -31,6 +31,9 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
         var rollouts: [String: Rollout] = [:]
         var taskDefinitions: [TaskDefinitionRecord] = []
         var tags: [String: [String: String]] = [:]
+        var routes: [String: TrafficRoute] = [:]
+        var routeOrder: [String] = []
+        var weightHistory: [String] = []
         var alarms: [String: AlarmState] = [:]
         var history: [AlarmTransition] = []
         var records: [String: AliasTarget] = [:]
@@ -72,6 +75,57 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
             let id = Self.nextID(&s)
             s.services[name] = Self.settled(name, id: id, taskDefinition: taskDefinition, count: desiredCount)
         }
+    }
+
+    /// Puts a service in target groups (as its load balancer registration).
+    public func setTargetGroups(_ service: String, _ groups: [String]) {
+        state.withLock { $0.services[service]?.state.targetGroups = groups }
+    }
+
+    /// Adds a listener route (a rule, or a listener's default action) forwarding as given.
+    public func addRoute(_ id: String, listenerDefault: Bool = false, forward: [WeightedTarget]) {
+        state.withLock { s in
+            s.routes[id] = TrafficRoute(id: id, isListenerDefault: listenerDefault, forward: forward)
+            s.routeOrder.append(id)
+        }
+    }
+
+    /// A route as it forwards now.
+    public func route(_ id: String) -> TrafficRoute? { state.withLock { $0.routes[id] } }
+
+    /// Every weight change, in order: `ID TG=W TG=W`.
+    public var weightChanges: [String] { state.withLock { $0.weightHistory } }
+
+    /// The routes that forward to a target group.
+    public func trafficRoutes(targetGroup: String) async throws -> [TrafficRoute] {
+        state.withLock { s in
+            s.routeOrder.compactMap { s.routes[$0] }.filter { $0.forward.contains { $0.targetGroup == targetGroup } }
+        }
+    }
+
+    /// Sets a route's weights.
+    public func setTraffic(_ route: TrafficRoute, to forward: [WeightedTarget]) async throws {
+        record("setTraffic \(route.id)")
+        try state.withLock { s in
+            guard s.routes[route.id] != nil else { throw StageFailure("no route \(route.id)") }
+            s.routes[route.id]?.forward = forward
+            s.weightHistory.append(
+                ([route.id] + forward.map { "\($0.targetGroup)=\($0.weight.map(String.init) ?? "-")" }).joined(
+                    separator: " "))
+        }
+    }
+
+    /// Creates a canary registered in its own target group.
+    public func createService(
+        _ name: String, copying template: String, taskDefinition: String, desiredCount: Int, targetGroup: String?
+    ) async throws -> ServiceState {
+        var created = try await createService(
+            name, copying: template, taskDefinition: taskDefinition, desiredCount: desiredCount)
+        if let targetGroup {
+            setTargetGroups(name, [targetGroup])
+            created.targetGroups = [targetGroup]
+        }
+        return created
     }
 
     /// Scripts the next deployments of a service (until scripted again).

@@ -37,6 +37,8 @@ def setup(endpoint, name):
     lb = elb.create_load_balancer(Name=name + "-lb", Subnets=subnets, SecurityGroups=[sg])["LoadBalancers"][0]
     tg = elb.create_target_group(Name=name + "-tg", Protocol="HTTP", Port=80, VpcId=vpc,
                                  TargetType="ip")["TargetGroups"][0]
+    canary_tg = elb.create_target_group(Name=name + "-ctg", Protocol="HTTP", Port=80, VpcId=vpc,
+                                        TargetType="ip")["TargetGroups"][0]
     listener = elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
                                    DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
     td = ecs.register_task_definition(
@@ -63,7 +65,8 @@ def setup(endpoint, name):
         "cluster": name, "service": name, "family": name, "task_definition_arn": td["taskDefinitionArn"],
         "load_balancer_arn": lb["LoadBalancerArn"], "load_balancer_dns": lb["DNSName"],
         "load_balancer_zone": lb["CanonicalHostedZoneId"], "target_group_arn": tg["TargetGroupArn"],
-        "listener_arn": listener["Listeners"][0]["ListenerArn"], "hosted_zone_id": zone.split("/")[-1],
+        "listener_arn": listener["Listeners"][0]["ListenerArn"],
+        "canary_target_group_arn": canary_tg["TargetGroupArn"], "hosted_zone_id": zone.split("/")[-1],
         "namespace_id": ns_id, "sd_service_id": svc["Id"], "alarm": name + "-5xx", "subnets": subnets,
         "security_group": sg,
     }))
@@ -115,6 +118,16 @@ def main():
             sets = r53.list_resource_record_sets(HostedZoneId=zone["Id"])["ResourceRecordSets"]
             state[zone["Id"]] = sorted(json.dumps(s, sort_keys=True, default=str) for s in sets)
         print(json.dumps(state, sort_keys=True))
+    elif command == "listener":
+        # A listener's default actions as (target group, weight) pairs: [[arn, weight-or-null], ...].
+        actions = client(endpoint, "elbv2").describe_listeners(ListenerArns=[args[0]])["Listeners"][0]["DefaultActions"]
+        forward = actions[-1]
+        groups = forward.get("ForwardConfig", {}).get("TargetGroups")
+        if groups:
+            pairs = [[g["TargetGroupArn"], g.get("Weight")] for g in groups]
+        else:
+            pairs = [[forward.get("TargetGroupArn"), None]]
+        print(json.dumps({"forward": pairs, "raw": actions}, default=str))
     elif command == "bucket":
         client(endpoint, "s3").create_bucket(Bucket=args[0])
         print("{}")

@@ -131,6 +131,20 @@ package struct ELBv2: Sendable {
             Self.listener)
     }
 
+    /// One listener's default actions.
+    package func describeListenerActions(arn: String) async throws -> [Action] {
+        let result = try await client.query(
+            .elbv2, version: Self.version, action: "DescribeListeners", Self.members("ListenerArns", [arn]))
+        return result.list("Listeners").first.map(Self.listener)?.defaultActions ?? []
+    }
+
+    /// One rule's actions.
+    package func describeRuleActions(arn: String) async throws -> [Action] {
+        let result = try await client.query(
+            .elbv2, version: Self.version, action: "DescribeRules", Self.members("RuleArns", [arn]))
+        return result.list("Rules").first.map(Self.rule)?.actions ?? []
+    }
+
     package func describeRules(listenerArn: String) async throws -> [Rule] {
         try await paged("DescribeRules", [("ListenerArn", listenerArn)], list: "Rules").map(Self.rule)
     }

@@ -113,7 +113,7 @@ package struct AWSDeploymentTarget: DeploymentTarget {
     }
 
     static func state(_ s: ECS.Service) -> ServiceState {
-        ServiceState(
+        var state = ServiceState(
             name: s.serviceName, arn: s.serviceArn ?? "", taskDefinition: s.taskDefinition ?? "",
             desiredCount: s.desiredCount ?? 0, runningCount: s.runningCount ?? 0,
             deployments: (s.deployments ?? []).map {
@@ -124,6 +124,8 @@ package struct AWSDeploymentTarget: DeploymentTarget {
                     desiredCount: $0.desiredCount ?? 0, runningCount: $0.runningCount ?? 0,
                     failedTasks: $0.failedTasks ?? 0, createdAt: $0.createdAt)
             })
+        state.targetGroups = (s.loadBalancers ?? []).compactMap(\.targetGroupArn)
+        return state
     }
 
     package func service(_ name: String) async throws -> ServiceState? {
@@ -133,12 +135,29 @@ package struct AWSDeploymentTarget: DeploymentTarget {
     package func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
         async throws -> ServiceState
     {
+        try await createService(
+            name, copying: template, taskDefinition: taskDefinition, desiredCount: desiredCount, targetGroup: nil)
+    }
+
+    package func createService(
+        _ name: String, copying template: String, taskDefinition: String, desiredCount: Int, targetGroup: String?
+    ) async throws -> ServiceState {
         guard let main = try await ecs.describeService(cluster: cluster, service: template) else {
             throw StageFailure("service \(template) does not exist in cluster \(cluster)")
         }
         var input = ECS.CreateServiceInput(
             cluster: cluster, serviceName: name, taskDefinition: taskDefinition, desiredCount: desiredCount)
         input.loadBalancers = main.loadBalancers.flatMap { $0.isEmpty ? nil : $0 }
+        if let targetGroup {
+            // A weighted canary: registered in its own target group, on the main one's container and port.
+            guard let first = input.loadBalancers?.first else {
+                throw StageFailure("service \(template) has no load balancer: a weighted canary needs one")
+            }
+            input.loadBalancers = [
+                ECS.LoadBalancer(
+                    targetGroupArn: targetGroup, containerName: first.containerName, containerPort: first.containerPort)
+            ]
+        }
         input.serviceRegistries = main.serviceRegistries.flatMap { $0.isEmpty ? nil : $0 }
         input.networkConfiguration =
             main.networkConfiguration?.awsvpcConfiguration == nil ? nil : main.networkConfiguration

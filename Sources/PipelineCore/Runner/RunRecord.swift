@@ -133,7 +133,8 @@ public struct RunRecord: Sendable, Codable, Hashable {
     /// Outputs of every stage that produced some, by id.
     public var outputs: [String: StageOutputs] {
         var out: [String: StageOutputs] = [:]
-        for stage in stages where stage.status == .succeeded { out[stage.id] = stage.outputs }
+        // A stage that did not succeed still shows what it checkpointed (what `on_failure` must undo).
+        for stage in stages where stage.status == .succeeded || !stage.outputs.isEmpty { out[stage.id] = stage.outputs }
         return out
     }
 

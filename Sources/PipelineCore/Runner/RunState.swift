@@ -249,10 +249,12 @@ struct RunState {
         let duration = (ContinuousClock.now - stageStart).milliseconds
         record.stages[index].endedAt = Date()
         record.stages[index].durationMs = duration
+        let checkpointed = job.control.latestRecord.map { $0.stages[index].outputs } ?? [:]
+        record.stages[index].outputs = checkpointed
         switch outcome {
         case .success(let outputs):
             record.stages[index].status = .succeeded
-            record.stages[index].outputs = outputs
+            record.stages[index].outputs = checkpointed.merging(outputs) { _, new in new }
         case .failure(let status, let message):
             record.stages[index].status = status
             record.stages[index].error = redactor.redact(message)
@@ -297,6 +299,7 @@ struct RunState {
             }
         }
         var context = makeContext(step, inputs: StageInputs(inputs), failure: failure, scope: scope)
+        context.checkpointHandler = checkpointHandler(for: step.id)
         for (key, node) in step.env {
             do {
                 context.stepEnvironment[key] = try node.evaluate(in: scope).scalarString ?? ""
@@ -344,6 +347,24 @@ struct RunState {
                 return .failure(.cancelled, "cancelled (\(reason)): \(Self.describe(error))")
             }
             return .failure(.failed, Self.describe(error))
+        }
+    }
+
+    /// Writes a stage's checkpointed outputs into the record (the signal handlers' copy too) and makes
+    /// them durable before the stage goes on.
+    private func checkpointHandler(for stageID: String) -> @Sendable (StageOutputs) async throws -> Void {
+        let (control, recorder, redactor) = (job.control, job.recorder, redactor)
+        return { outputs in
+            guard var record = control.latestRecord, let i = record.stages.firstIndex(where: { $0.id == stageID })
+            else { return }
+            let clean = outputs.mapValues { value -> OutputValue in
+                if case .string(let s) = value { return .string(redactor.redact(s)) }
+                return value
+            }
+            record.stages[i].outputs.merge(clean) { _, new in new }
+            control.update(record)
+            try recorder.write(record)
+            try await recorder.flush()
         }
     }
 

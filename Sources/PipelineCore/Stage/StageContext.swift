@@ -36,6 +36,8 @@ public struct StageContext: Sendable {
     public var stepEnvironment: [String: String] = [:]
     /// The step's `pass_aws_credentials:`.
     public var passAWSCredentials = false
+    /// Where `checkpoint` records outputs (the engine's run record; nil: nowhere, e.g. a bare test).
+    public var checkpointHandler: (@Sendable (StageOutputs) async throws -> Void)?
 
     /// A context (the engine and `StageHarness` make them).
     public init(
@@ -59,6 +61,14 @@ public struct StageContext: Sendable {
         self.environment = environment
         self.isDryRun = isDryRun
         self.services = services
+    }
+
+    /// Records outputs now, before the change they describe, so that `on_failure` and the recovery of
+    /// a run whose process died can undo that change even if this stage never returns (e.g. the
+    /// traffic routes a weighted canary is about to change). They are durable when this returns, and
+    /// they stay in the stage's record whether it succeeds or fails; what it returns is added on top.
+    public func checkpoint(_ outputs: StageOutputs) async throws {
+        try await checkpointHandler?(outputs)
     }
 
     /// Sleeps on the context's clock; throws `CancellationError` when the stage is cancelled.

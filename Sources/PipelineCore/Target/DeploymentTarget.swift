@@ -23,8 +23,18 @@ public protocol DeploymentTarget: Sendable {
     /// configuration, launch type or capacity providers, platform version) on another task definition.
     func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int) async throws
         -> ServiceState
+    /// Creates a canary like `createService(_:copying:…)`, registered in `targetGroup` instead of the
+    /// template's target group (a weighted canary); nil: the same as the copy.
+    func createService(
+        _ name: String, copying template: String, taskDefinition: String, desiredCount: Int, targetGroup: String?
+    ) async throws -> ServiceState
     /// Updates a service.
     func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState
+
+    /// The listener rules and default actions that forward to a target group, with their weights.
+    func trafficRoutes(targetGroup: String) async throws -> [TrafficRoute]
+    /// Makes a route forward to these target groups with these weights.
+    func setTraffic(_ route: TrafficRoute, to forward: [WeightedTarget]) async throws
 
     /// The tasks of a service: every running one and, with `includeStopped`, those stopped recently.
     func tasks(service: String, includeStopped: Bool) async throws -> [TaskState]
@@ -77,6 +87,8 @@ public struct ServiceState: Sendable, Hashable {
     public var runningCount: Int
     /// Its deployments, primary first.
     public var deployments: [DeploymentState]
+    /// The target groups its tasks are registered in (empty without a load balancer).
+    public var targetGroups: [String] = []
     /// A service.
     public init(
         name: String, arn: String, taskDefinition: String, desiredCount: Int, runningCount: Int,

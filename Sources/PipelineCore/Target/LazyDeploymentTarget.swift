@@ -42,6 +42,22 @@ public final class LazyDeploymentTarget: DeploymentTarget, Sendable {
     { try await base().registerTaskDefinition(document, tags: tags) }
     /// Forwards to the made target.
     public func service(_ name: String) async throws -> ServiceState? { try await base().service(name) }
+    /// Makes the target, then reads.
+    public func trafficRoutes(targetGroup: String) async throws -> [TrafficRoute] {
+        try await base().trafficRoutes(targetGroup: targetGroup)
+    }
+    /// Makes the target, then changes weights.
+    public func setTraffic(_ route: TrafficRoute, to forward: [WeightedTarget]) async throws {
+        try await base().setTraffic(route, to: forward)
+    }
+    /// Makes the target, then creates.
+    public func createService(
+        _ name: String, copying template: String, taskDefinition: String, desiredCount: Int, targetGroup: String?
+    ) async throws -> ServiceState {
+        try await base().createService(
+            name, copying: template, taskDefinition: taskDefinition, desiredCount: desiredCount,
+            targetGroup: targetGroup)
+    }
     /// Makes the target, then tags.
     public func tagTaskDefinition(_ arn: String, tags: [String: String]) async throws {
         try await base().tagTaskDefinition(arn, tags: tags)

@@ -25,6 +25,18 @@ public struct ReadOnlyTarget: DeploymentTarget {
     public func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
         -> TaskDefinitionRecord
     { throw refuse("register a task definition") }
+    /// Reads through.
+    public func trafficRoutes(targetGroup: String) async throws -> [TrafficRoute] {
+        try await base.trafficRoutes(targetGroup: targetGroup)
+    }
+    /// Refused under `--dry-run`.
+    public func setTraffic(_ route: TrafficRoute, to forward: [WeightedTarget]) async throws {
+        throw refuse("change load-balancer weights")
+    }
+    /// Refused under `--dry-run`.
+    public func createService(
+        _ name: String, copying template: String, taskDefinition: String, desiredCount: Int, targetGroup: String?
+    ) async throws -> ServiceState { throw refuse("create a service") }
     /// Refused under `--dry-run`.
     public func tagTaskDefinition(_ arn: String, tags: [String: String]) async throws {
         throw refuse("tag a task definition")
