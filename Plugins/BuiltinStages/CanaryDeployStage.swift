@@ -118,11 +118,9 @@ package struct CanaryDeployStage: Stage {
             context.logger.info(
                 "would \(exists ? "update" : "create") \(canary) with \(count) task(s) of \(taskDefinition)")
             if let weighted {
-                let routes = try await context.tolerant(weighted.main) {
-                    try await target.trafficRoutes(targetGroup: weighted.main)
-                }
+                let routes = try? await target.trafficRoutes(targetGroup: weighted.main)
                 context.logger.info(
-                    "would shift \(routes.count) listener route(s) from \(weighted.main) to \(weighted.canary) in steps of \(steps.map { "\($0)%" }.joined(separator: ", ")), \(DurationFormat.format(inputs.stepBake)) each"
+                    "would shift \(routes.map { "\($0.count) listener route(s)" } ?? "the traffic") from \(weighted.main) to \(weighted.canary) in steps of \(steps.map { "\($0)%" }.joined(separator: ", ")), \(DurationFormat.format(inputs.stepBake)) each"
                 )
             }
             return StageOutputs([

@@ -364,6 +364,54 @@ import Testing
         try await client.shutdown()
     }
 
+    /// A weighted canary on the local load balancer: at 10%, 10% ± 3% of 2,000 requests reach the
+    /// canary whatever the task counts (4 main tasks, 1 canary); `agent status` shows the weights; when
+    /// the run ends the listener sends to every main task in turn again.
+    @Test func weightedCanaryGetsItsShareOfRequestsNotOfTasks() async throws {
+        let f = try Fixture(
+            service: "wgt",
+            stages: """
+                  - {uses: canary-deploy, id: canary, with: {timeout: 1m, poll_interval: 500ms, canary_target_group: wgt-canary, traffic: [10], step_bake: "${{ env.STEP_BAKE || '1s' }}"}}
+                  - uses: promote
+                    with: {deployment_maximum_percent: 200, deployment_minimum_healthy_percent: 50, timeout: 2m, poll_interval: 500ms}
+                """)
+        defer { f.stop() }
+        // v1 goes out (through a short 10% step) so that the main service runs 4 tasks.
+        let v1 = try await f.run()
+        #expect(v1.status == 0, "\(v1.stdout)\(v1.stderr)")
+        #expect(try await f.status().listeners.first?.weights == nil)
+        try f.commitApp("v2") { $0.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\"") }
+        var slow = f.cli
+        slow.environment["STEP_BAKE"] = "60s"
+        let first = try ProcessRunner.start(
+            CLI.testkitBinary, ["run", "wgt", "--state-dir", f.state], cwd: slow.cwd, environment: slow.environment)
+        #expect(
+            await eventually(.seconds(60)) { try await f.status().listeners.first?.weights?["wgt-canary"] == 10 })
+        let status = try await f.status()
+        #expect(status.listeners.first?.weights == ["wgt": 90, "wgt-canary": 10], "\(status.listeners)")
+        #expect(try await f.service("wgt")?.healthyCount == 4)
+        let text = try await f.cli(["agent", "status", "--state-dir", f.state])
+        #expect(text.stdout.contains("wgt 90, wgt-canary 10"), "\(text.stdout)")
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        var canary = 0
+        var failed = 0
+        for _ in 0..<2000 {
+            let (code, body) = await Self.get(client, port: f.port)
+            if code != 200 { failed += 1 }
+            if body.contains("wgt-canary") { canary += 1 }
+        }
+        try await client.shutdown()
+        #expect(failed == 0)
+        #expect((140...260).contains(canary), "canary answered \(canary) of 2,000")
+        print("weighted canary at 10%: \(canary) of 2,000 requests reached the canary")
+        first.signal(SIGTERM)
+        let out = await offThread { first.wait() }
+        #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
+        // Cancelled: on_failure put the listener back as it was (every main task in turn).
+        #expect(try await f.status().listeners.first?.weights == nil)
+        #expect(try await f.service("wgt-canary")?.desiredCount == 0)
+    }
+
     @Test func killedTaskIsReplacedAndAFailingRevisionRollsBack() async throws {
         let f = try Fixture(
             service: "crash", stages: Self.canaryThenPromote.replacingOccurrences(of: "SERVICE", with: "crash"))

@@ -10,11 +10,14 @@ enum AgentStatusText {
         if !status.listeners.isEmpty {
             out += "\nLOAD BALANCER\n"
             out += Terminal.table(
-                ["LISTENER", "ADDRESS", "HEALTH CHECK", "TARGETS", "REQUESTS/1m", "5XX/1m"],
-                status.listeners.map {
+                ["LISTENER", "ADDRESS", "HEALTH CHECK", "TARGETS", "WEIGHTS", "REQUESTS/1m", "5XX/1m"],
+                status.listeners.map { listener in
                     [
-                        $0.name, $0.error ?? "127.0.0.1:\($0.port)", $0.healthCheckPath ?? "-", String($0.targets),
-                        String($0.requestsLastMinute), String($0.targetErrorsLastMinute),
+                        listener.name, listener.error ?? "127.0.0.1:\(listener.port)", listener.healthCheckPath ?? "-",
+                        String(listener.targets),
+                        listener.weights.map { w in w.keys.sorted().map { "\($0) \(w[$0]!)" }.joined(separator: ", ") }
+                            ?? "by task",
+                        String(listener.requestsLastMinute), String(listener.targetErrorsLastMinute),
                     ]
                 })
             out += "\n"

@@ -92,7 +92,7 @@ public struct ServiceState: Sendable, Hashable {
     /// A service.
     public init(
         name: String, arn: String, taskDefinition: String, desiredCount: Int, runningCount: Int,
-        deployments: [DeploymentState]
+        deployments: [DeploymentState], targetGroups: [String] = []
     ) {
         self.name = name
         self.arn = arn
@@ -100,6 +100,7 @@ public struct ServiceState: Sendable, Hashable {
         self.desiredCount = desiredCount
         self.runningCount = runningCount
         self.deployments = deployments
+        self.targetGroups = targetGroups
     }
 
     /// The PRIMARY deployment.

@@ -21,7 +21,7 @@ package enum AgentRequest: Codable, Sendable {
     /// A service's state.
     case service(name: String)
     /// Creates a service as a copy of another.
-    case createService(name: String, copying: String, taskDefinition: String, desiredCount: Int)
+    case createService(name: String, copying: String, taskDefinition: String, desiredCount: Int, ownTargetGroup: Bool)
     /// Updates a service.
     case updateService(name: String, update: LocalServiceUpdate)
     /// A service's tasks.
@@ -32,6 +32,10 @@ package enum AgentRequest: Codable, Sendable {
     case alarms(names: [String], prefix: String?)
     /// Routes a host name to a listener.
     case upsertAlias(host: String, listener: String)
+    /// The route of a service's listener, with its weights.
+    case trafficRoutes(service: String)
+    /// Sets a listener's weights.
+    case setTraffic(listener: String, forward: [WeightedTarget])
 
     /// The operation's name, for messages.
     package var name: String {
@@ -50,6 +54,8 @@ package enum AgentRequest: Codable, Sendable {
         case .alarmHistory: return "alarm-history"
         case .alarms: return "alarms"
         case .upsertAlias: return "upsert-alias"
+        case .trafficRoutes: return "traffic-routes"
+        case .setTraffic: return "set-traffic"
         }
     }
 }
@@ -67,6 +73,7 @@ package struct AgentResponse: Codable, Sendable {
     package var change: String?
     package var tasks: [TaskState]?
     package var history: [AlarmTransition]?
+    package var routes: [TrafficRoute]?
 
     package init() {}
 
@@ -101,9 +108,10 @@ extension LocalRuntime {
                 r.taskDefinition = latestTaskDefinition(family: family)
             case .service(let name):
                 r.service = serviceStatus(name)
-            case .createService(let name, let template, let taskDefinition, let desiredCount):
+            case .createService(let name, let template, let taskDefinition, let desiredCount, let ownTargetGroup):
                 r.service = try createService(
-                    name, copying: template, taskDefinition: taskDefinition, desiredCount: desiredCount)
+                    name, copying: template, taskDefinition: taskDefinition, desiredCount: desiredCount,
+                    ownTargetGroup: ownTargetGroup)
             case .updateService(let name, let update):
                 r.service = try updateService(name, update)
             case .tasks(let service, let includeStopped):
@@ -114,6 +122,10 @@ extension LocalRuntime {
                 r.alarms = alarms(names: names, prefix: prefix)
             case .upsertAlias(let host, let listener):
                 r.change = try upsertAlias(host: host, listener: listener)
+            case .trafficRoutes(let service):
+                r.routes = try trafficRoutes(service: service)
+            case .setTraffic(let listener, let forward):
+                try setTraffic(listener: listener, forward: forward)
             case .status:
                 r.status = status()
                 r.pid = getpid()

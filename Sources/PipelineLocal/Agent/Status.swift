@@ -34,7 +34,7 @@ package struct ServiceStatus: Codable, Sendable, Hashable {
         ServiceState(
             name: name, arn: "local:service/\(name)", taskDefinition: taskDefinition, desiredCount: desiredCount,
             runningCount: runningCount,
-            deployments: deployments)
+            deployments: deployments, targetGroups: listener == nil ? [] : [name])
     }
 }
 
@@ -59,6 +59,8 @@ package struct ListenerStatus: Codable, Sendable, Hashable {
     /// Why it is not listening, if it is not.
     package var error: String?
     package var targets: Int
+    /// Service → weight while a weighted canary runs; nil: every healthy task in turn.
+    package var weights: [String: Int]?
     package var requestsLastMinute: Int
     package var targetErrorsLastMinute: Int
 }

@@ -59,12 +59,34 @@ package struct LocalDeploymentTarget: DeploymentTarget {
     package func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
         async throws -> ServiceState
     {
+        try await createService(
+            name, copying: template, taskDefinition: taskDefinition, desiredCount: desiredCount, targetGroup: nil)
+    }
+
+    /// On the local agent a service is its own target group: a weighted canary's `canary_target_group`
+    /// is the canary's name, and its tasks get traffic only through the listener's weights.
+    package func createService(
+        _ name: String, copying template: String, taskDefinition: String, desiredCount: Int, targetGroup: String?
+    ) async throws -> ServiceState {
+        if let targetGroup, targetGroup != name {
+            throw StageFailure(
+                "on the local provider a service is its own target group: set canary_target_group to \(name)")
+        }
         let request = AgentRequest.createService(
-            name: name, copying: template, taskDefinition: taskDefinition, desiredCount: desiredCount)
+            name: name, copying: template, taskDefinition: taskDefinition, desiredCount: desiredCount,
+            ownTargetGroup: targetGroup != nil)
         guard let state = try await client.call(request).service?.serviceState else {
             throw PipelineError(.io, "the local agent did not return service \(name)")
         }
         return state
+    }
+
+    package func trafficRoutes(targetGroup: String) async throws -> [TrafficRoute] {
+        try await client.call(.trafficRoutes(service: targetGroup)).routes ?? []
+    }
+
+    package func setTraffic(_ route: TrafficRoute, to forward: [WeightedTarget]) async throws {
+        _ = try await client.call(.setTraffic(listener: route.id, forward: forward))
     }
 
     package func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState {

@@ -35,6 +35,9 @@ package struct LocalService: Codable, Sendable, Hashable {
     package var name: String
     /// The load balancer (named after the main service) its tasks register with, if any.
     package var loadBalancer: String?
+    /// True for a weighted canary: its tasks are a target group of their own behind the listener, sent
+    /// traffic only by the listener's weights (as an ECS service in its own ELBv2 target group).
+    package var ownTargetGroup: Bool?
     package var desiredCount: Int
     package var maximumPercent: Int
     package var minimumHealthyPercent: Int
@@ -54,6 +57,8 @@ package struct LocalListener: Codable, Sendable, Hashable {
     package var name: String
     package var port: Int
     package var healthCheckPath: String?
+    /// Service → weight while a weighted canary runs; nil: every healthy task in turn (a share by task count).
+    package var weights: [String: Int]?
 }
 
 /// A task process the agent started, remembered so that a restarted agent can stop leftovers.

@@ -108,9 +108,10 @@ extension LocalRuntime {
     }
 
     /// Creates `name` behind the same listener as `template`.
-    package func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
-        throws -> ServiceStatus
-    {
+    package func createService(
+        _ name: String, copying template: String, taskDefinition: String, desiredCount: Int,
+        ownTargetGroup: Bool = false
+    ) throws -> ServiceStatus {
         guard let source = state.services[template] else {
             throw PipelineError(.notFound, "service \(template) does not exist on the local agent")
         }
@@ -121,6 +122,7 @@ extension LocalRuntime {
         service.desiredCount = desiredCount
         service.deployments = [newDeployment(td.arn)]
         service.lastCompleted = nil
+        service.ownTargetGroup = ownTargetGroup ? true : nil
         state.services[name] = service
         dirty = true
         save()
@@ -179,6 +181,34 @@ extension LocalRuntime {
         }.sorted { $0.name < $1.name }
     }
 
+    /// The route of a service's listener: its weights, or the service alone (a share by task count).
+    package func trafficRoutes(service: String) throws -> [TrafficRoute] {
+        guard let name = state.services[service]?.loadBalancer, let listener = state.listeners[name] else {
+            throw PipelineError(.notFound, "service \(service) is behind no listener on the local agent")
+        }
+        let forward =
+            listener.weights.map { weights in
+                weights.keys.sorted().map { WeightedTarget(targetGroup: $0, weight: weights[$0]) }
+            } ?? [WeightedTarget(targetGroup: service, weight: nil)]
+        return [TrafficRoute(id: name, isListenerDefault: true, forward: forward)]
+    }
+
+    /// Sets a listener's weights (service → weight); one service without a weight removes them.
+    package func setTraffic(listener name: String, forward: [WeightedTarget]) throws {
+        guard state.listeners[name] != nil else {
+            throw PipelineError(.notFound, "no listener \(name) on the local agent")
+        }
+        let weights =
+            forward.count == 1 && forward[0].weight == nil
+            ? nil : Dictionary(forward.map { ($0.targetGroup, $0.weight ?? 0) }) { _, new in new }
+        state.listeners[name]?.weights = weights
+        dirty = true
+        save()
+        updatePools()
+        let text = weights.map { w in w.keys.sorted().map { "\($0) \(w[$0]!)" }.joined(separator: ", ") }
+        logger.info("listener \(name): \(text.map { "weights \($0)" } ?? "every healthy task in turn")")
+    }
+
     /// Routes `host` (by Host header on the front listener) to a listener; returns a change id, or "" when unchanged.
     package func upsertAlias(host: String, listener: String) throws -> String {
         guard state.listeners[listener] != nil else {
@@ -203,7 +233,7 @@ extension LocalRuntime {
                 name: l.name, port: bound[l.name]?.port ?? l.port, healthCheckPath: l.healthCheckPath,
                 error: listenerErrors[l.name],
                 targets: tasks.values.filter { $0.listener == l.name && $0.isHealthy && $0.phase == .running }.count,
-                requestsLastMinute: traffic.requests, targetErrorsLastMinute: traffic.errors)
+                weights: l.weights, requestsLastMinute: traffic.requests, targetErrorsLastMinute: traffic.errors)
         }
         return AgentStatus(
             pid: getpid(), stateDir: paths.root.deletingLastPathComponent().path, frontPort: front?.port,

@@ -86,9 +86,11 @@ extension LocalRuntime {
         for name in state.listeners.keys { pools[name] = [] }
         for task in tasks.values.sorted(by: { $0.id < $1.id }) where task.isHealthy {
             guard let listener = task.listener, let port = task.port else { continue }
-            pools[listener, default: []].append(.init(task: task.id, service: task.service, port: port))
+            let own = state.services[task.service]?.ownTargetGroup == true
+            pools[listener, default: []].append(.init(task: task.id, service: task.service, port: port, ownGroup: own))
         }
         router.setPools(pools)
+        router.setWeights(state.listeners.compactMapValues(\.weights))
     }
 
     /// Called after `updatePools`: a draining task is out of the pool, so its in-flight count only falls.

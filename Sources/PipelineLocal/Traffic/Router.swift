@@ -9,6 +9,8 @@ package final class Router: @unchecked Sendable {
         package var task: String
         package var service: String
         package var port: Int
+        /// In a target group of its own (a weighted canary): reached only through the listener's weights.
+        package var ownGroup = false
     }
 
     private let lock = NSLock()
@@ -16,6 +18,10 @@ package final class Router: @unchecked Sendable {
     private var cursors: [String: Int] = [:]
     private var inFlight: [String: Int] = [:]
     private var hosts: [String: String] = [:]
+    private var weights: [String: [String: Int]] = [:]
+    /// Smooth weighted round-robin state per listener (service → current score).
+    private var scores: [String: [String: Int]] = [:]
+    private var serviceCursors: [String: Int] = [:]
     private var metrics = MetricStore()
 
     package init() {}
@@ -24,6 +30,14 @@ package final class Router: @unchecked Sendable {
     func setPools(_ pools: [String: [Target]]) { lock.withLock { self.pools = pools } }
 
     func setHosts(_ hosts: [String: String]) { lock.withLock { self.hosts = hosts } }
+
+    /// Listener → service → weight; a listener without weights sends to every healthy task in turn.
+    func setWeights(_ weights: [String: [String: Int]]) {
+        lock.withLock {
+            self.weights = weights.filter { !$0.value.isEmpty }
+            scores = [:]
+        }
+    }
 
     func listener(forHost host: String) -> String? {
         let name = host.split(separator: ":").first.map { String($0).lowercased() } ?? ""
@@ -36,16 +50,41 @@ package final class Router: @unchecked Sendable {
     func pick(_ listener: String, excluding: Set<String> = []) -> Target? {
         lock.withLock {
             guard let pool = pools[listener], !pool.isEmpty else { return nil }
+            if let weights = weights[listener], let target = pickWeighted(listener, pool, weights, excluding) {
+                inFlight[target.task, default: 0] += 1
+                return target
+            }
             let start = cursors[listener, default: 0]
             for offset in 0..<pool.count {
                 let target = pool[(start + offset) % pool.count]
-                if excluding.contains(target.task) { continue }
+                if excluding.contains(target.task) || target.ownGroup { continue }
                 cursors[listener] = (start + offset + 1) % pool.count
                 inFlight[target.task, default: 0] += 1
                 return target
             }
             return nil
         }
+    }
+
+    /// A service by smooth weighted round-robin (exact shares: 10 of every 100 requests at weight 10),
+    /// then its next task; services without a ready task are left out of the draw. Call under `lock`.
+    private func pickWeighted(_ listener: String, _ pool: [Target], _ weights: [String: Int], _ excluding: Set<String>)
+        -> Target?
+    {
+        let ready = Dictionary(grouping: pool.filter { !excluding.contains($0.task) }, by: \.service)
+        let candidates = weights.filter { $0.value > 0 && ready[$0.key] != nil }
+        guard !candidates.isEmpty else { return nil }
+        let total = candidates.values.reduce(0, +)
+        var current = scores[listener, default: [:]]
+        for (service, weight) in candidates { current[service, default: 0] += weight }
+        let chosen = candidates.keys.sorted().max { current[$0]! < current[$1]! }!
+        current[chosen]! -= total
+        scores[listener] = current
+        let targets = ready[chosen]!
+        let key = "\(listener)/\(chosen)"
+        let index = serviceCursors[key, default: 0] % targets.count
+        serviceCursors[key] = index + 1
+        return targets[index]
     }
 
     /// Ends a request a target handled; `status` nil when the target could not be reached.
