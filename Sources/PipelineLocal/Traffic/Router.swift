@@ -34,8 +34,14 @@ package final class Router: @unchecked Sendable {
     /// Listener → service → weight; a listener without weights sends to every healthy task in turn.
     func setWeights(_ weights: [String: [String: Int]]) {
         lock.withLock {
-            self.weights = weights.filter { !$0.value.isEmpty }
-            scores = [:]
+            let weights = weights.filter { !$0.value.isEmpty }
+            // The pools are refreshed after every health check: the draw keeps its place unless the
+            // weights themselves change (restarting it each time would starve a small share).
+            for listener in Set(self.weights.keys).union(weights.keys) where self.weights[listener] != weights[listener]
+            {
+                scores[listener] = nil
+            }
+            self.weights = weights
         }
     }
 
