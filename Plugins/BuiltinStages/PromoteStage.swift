@@ -7,7 +7,7 @@ package struct PromoteStage: Stage {
         name: "promote",
         summary: "Updates the main service to the new revision (rolling), waits for COMPLETED, scales the canary to 0.",
         inputs: Inputs.self,
-        outputs: [Outputs.deploymentID, Outputs.taskDefinitionARN],
+        outputs: [Outputs.deploymentID, Outputs.taskDefinitionARN, Outputs.serviceDeploymentARN],
         safety: StageSafety(changesTarget: true, exposure: .closes))
 
     /// What `promote` takes under `with:`.
@@ -33,8 +33,45 @@ package struct PromoteStage: Stage {
         let timeout = Input<Duration>(
             "timeout", default: .seconds(900), help: "how long to wait for the new tasks to run healthy")
         let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
+        let strategy = Input<String>(
+            "strategy", default: "rolling",
+            help: "rolling (the engine's rolling update), or ECS's own blue_green, linear or canary",
+            check: InputCheck("rolling, blue_green, linear or canary") { value in
+                NativeSettings.strategy(value) == nil ? "expected rolling, blue_green, linear or canary" : nil
+            })
+        let canaryPercent = Input<Double?>(
+            "canary_percent", help: "canary: share of production traffic first moved, percent",
+            defaultText: "ECS's (5)", check: NativeSettings.percent(0.1))
+        let canaryBakeTime = Input<Duration?>(
+            "canary_bake_time", help: "canary: how long that share bakes (whole minutes)", defaultText: "ECS's (10m)")
+        let linearStepPercent = Input<Double?>(
+            "linear_step_percent", help: "linear: share each step moves, percent", defaultText: "ECS's",
+            check: NativeSettings.percent(3))
+        let linearStepBakeTime = Input<Duration?>(
+            "linear_step_bake_time", help: "linear: how long each step bakes (whole minutes)", defaultText: "ECS's")
+        let bakeTime = Input<Duration?>(
+            "bake_time", help: "blue_green/linear/canary: both revisions run after the last shift (whole minutes)",
+            defaultText: "ECS's")
+        let alternateTargetGroup = Input<String?>(
+            "alternate_target_group", help: "blue_green/linear/canary: the target group of the new revision (ARN)")
+        let productionListenerRule = Input<String?>(
+            "production_listener_rule", help: "the listener rule ECS shifts production traffic on (ARN)")
+        let testListenerRule = Input<String?>("test_listener_rule", help: "the listener rule for test traffic (ARN)")
+        let roleARN = Input<String?>("role_arn", help: "the role ECS assumes to change the load balancer")
         /// The declarations.
         package init() {}
+    }
+
+    /// ECS's own strategies need their bake times in whole minutes and a traffic setup.
+    package static func preflight(_ check: PreflightContext) throws {
+        let inputs = try check.inputs(Inputs.self)
+        guard let strategy = inputs.strategy.flatMap(NativeSettings.strategy), strategy != .rolling else { return }
+        for (name, value) in [
+            ("canary_bake_time", inputs.canaryBakeTime), ("linear_step_bake_time", inputs.linearStepBakeTime),
+            ("bake_time", inputs.bakeTime),
+        ] {
+            if let value = value ?? nil { _ = try NativeSettings.minutes(value, name) }
+        }
     }
 
     /// The outputs `promote` returns; a run with both is a promoted run (rollback's default target).
@@ -43,6 +80,9 @@ package struct PromoteStage: Stage {
         package static let deploymentID: OutputKey = "deployment_id"
         /// The revision the main service now runs.
         package static let taskDefinitionARN: OutputKey = "task_definition_arn"
+        /// ECS's service deployment (blue_green, linear, canary); recorded before it starts moving, so
+        /// rollback stops it (StopServiceDeployment ROLLBACK) when the run fails while it is in flight.
+        package static let serviceDeploymentARN: OutputKey = "service_deployment_arn"
     }
 
     package init() {}
@@ -57,6 +97,10 @@ package struct PromoteStage: Stage {
         update.minimumHealthyPercent = inputs.minimumHealthyPercent
         if let cb = inputs.circuitBreaker {
             update.circuitBreaker = (cb["enable"] == "true", cb["rollback"] == "true")
+        }
+        if let strategy = NativeSettings.strategy(inputs.strategy), strategy != .rolling {
+            return try await NativeSettings.promote(
+                main, to: taskDefinition, strategy: strategy, inputs: inputs, context: context)
         }
         if context.isDryRun {
             context.logger.info(

@@ -77,6 +77,16 @@ package struct RollbackStage: Stage {
         }
         // A weighted canary: the routes exactly as they were, before the canary's tasks go.
         try await TrafficSteps.restore(context)
+        // ECS's own deployment still moving: ECS puts the old revision back (StopServiceDeployment ROLLBACK).
+        if try await NativeSettings.stopInFlight(context, timeout: inputs.timeout, poll: inputs.pollInterval),
+            !context.isDryRun, let state = try await context.tolerant(main, { try await target.service(main) })
+        {
+            context.logger.info("\(main) is back on \(state.taskDefinition) (ECS's rollback)")
+            return StageOutputs([
+                Outputs.rolledBackTo: .string(state.taskDefinition),
+                Outputs.taskDefinitionARN: .string(state.taskDefinition),
+            ])
+        }
         if let state = try await context.tolerant(canary, { try await target.service(canary) }), state.desiredCount > 0
         {
             if context.isDryRun {

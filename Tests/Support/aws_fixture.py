@@ -128,6 +128,13 @@ def main():
         else:
             pairs = [[forward.get("TargetGroupArn"), None]]
         print(json.dumps({"forward": pairs, "raw": actions}, default=str))
+    elif command == "service-deployments":
+        # A service's deployments of ECS's own strategies, newest first, with what UpdateService sent.
+        ecs = client(endpoint, "ecs")
+        briefs = ecs.list_service_deployments(cluster=args[0], service=args[1])["serviceDeployments"]
+        arns = [b["serviceDeploymentArn"] for b in briefs]
+        full = ecs.describe_service_deployments(serviceDeploymentArns=arns)["serviceDeployments"] if arns else []
+        print(json.dumps({"deployments": full}, default=str))
     elif command == "bucket":
         client(endpoint, "s3").create_bucket(Bucket=args[0])
         print("{}")

@@ -6,7 +6,8 @@ server patches moto so that, as on ECS (see patch_ecs and patch_cloudwatch for t
 move IN_PROGRESS → COMPLETED/FAILED after ROLLOUT seconds (env PIPELINE_TEST_ECS_ROLLOUT_SECONDS,
 default 1), services run tasks (ListTasks, DescribeTasks) that fail for a "broken" image and stay
 unhealthy for an "unhealthy" one, target health follows task health, and DescribeAlarmHistory answers;
-and S3's conditional writes are atomic, as on S3 (patch_s3).
+ECS's own BLUE_GREEN/LINEAR/CANARY service deployments are modelled (patch_ecs_native), and S3's
+conditional writes are atomic, as on S3 (patch_s3).
 
 Prints one JSON line {"port": N, ...} when ready. With --auth, creates an IAM user, switches moto's
 signature checking on, and prints the user's keys too. Dies with its parent process.
@@ -402,6 +403,187 @@ def enable_auth(endpoint):
     return key["AccessKeyId"], key["SecretAccessKey"]
 
 
+def patch_ecs_native():
+    """ECS's own deployment strategies (BLUE_GREEN, LINEAR, CANARY; 2025), which moto does not have,
+    modelled from the API reference: UpdateService with deploymentConfiguration.strategy starts a
+    *service deployment* that goes through the lifecycle stages PRE_SCALE_UP, SCALE_UP, POST_SCALE_UP,
+    TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT (a canary's bake, or each
+    linear step's bake, happens in it), POST_PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME (bakeTimeInMinutes)
+    and CLEAN_UP, then is SUCCESSFUL. Bake times count PIPELINE_TEST_ECS_MINUTE_SECONDS (default 1)
+    per minute; every other stage lasts PIPELINE_TEST_ECS_STAGE_SECONDS (default 0.4).
+    ListServiceDeployments, DescribeServiceDeployments and StopServiceDeployment answer;
+    StopServiceDeployment(ROLLBACK) goes ROLLBACK_REQUESTED → ROLLBACK_IN_PROGRESS →
+    ROLLBACK_SUCCESSFUL with the service back on the revision it ran before (ABANDON: STOPPED). With
+    deploymentConfiguration.alarms {enable, rollback}, an alarm in ALARM for 3 s rolls the deployment
+    back by itself, as ECS does. The classic deployment simulation (tasks, health) runs underneath."""
+    from moto.ecs import models
+    from moto.ecs import responses as ecs_responses
+    from moto.ecs.exceptions import InvalidParameterException
+
+    backend_cls = models.EC2ContainerServiceBackend
+    minute = float(os.environ.get("PIPELINE_TEST_ECS_MINUTE_SECONDS", "1"))
+    stage = float(os.environ.get("PIPELINE_TEST_ECS_STAGE_SECONDS", "0.4"))
+    lock = threading.RLock()
+    deployments = {}  # arn -> record
+    counter = [0]
+
+    def plan(config):
+        strategy = config.get("strategy")
+        before = ["PRE_SCALE_UP", "SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT"]
+        shift = stage
+        if strategy == "CANARY":
+            canary = config.get("canaryConfiguration") or {}
+            shift = stage + minute * float(canary.get("canaryBakeTimeInMinutes", 10))
+        elif strategy == "LINEAR":
+            linear = config.get("linearConfiguration") or {}
+            step = float(linear.get("stepPercent", 10))
+            steps = int(-(-100 // step))
+            shift = stage + steps * minute * float(linear.get("stepBakeTimeInMinutes", 6))
+        bake = minute * float(config.get("bakeTimeInMinutes", 0) or 0)
+        return ([(name, stage) for name in before] + [("PRODUCTION_TRAFFIC_SHIFT", shift),
+                ("POST_PRODUCTION_TRAFFIC_SHIFT", stage), ("BAKE_TIME", bake), ("CLEAN_UP", stage)])
+
+    def alarm_firing(backend, names):
+        from moto.cloudwatch.models import cloudwatch_backends
+        cw = cloudwatch_backends[backend.account_id][backend.region_name]
+        for name in names:
+            alarm = cw.alarms.get(name)
+            if alarm is not None and alarm.state_value == "ALARM":
+                return name
+        return None
+
+    def roll_back(backend, d, reason):
+        d["status"] = "ROLLBACK_IN_PROGRESS"
+        d["statusReason"] = reason
+        d["rollbackAt"] = time.time()
+        backend.update_service({"cluster": d["cluster"], "service": d["service"],
+                                "task_definition": d["source"]})
+
+    def advance(backend, d):
+        now = time.time()
+        if d["status"] in ("PENDING", "IN_PROGRESS"):
+            alarms = (d["config"].get("alarms") or {})
+            if alarms.get("enable") and alarms.get("rollback"):
+                firing = alarm_firing(backend, alarms.get("alarmNames", []))
+                if firing:
+                    d.setdefault("alarmSince", now)
+                    if now - d["alarmSince"] >= 3:
+                        roll_back(backend, d, "alarm %s went to ALARM: rolled back by ECS" % firing)
+                        return
+                else:
+                    d.pop("alarmSince", None)
+            elapsed = now - d["startedAt"]
+            d["status"] = "IN_PROGRESS"
+            for name, seconds in d["plan"]:
+                if elapsed < seconds:
+                    d["lifecycleStage"] = name
+                    return
+                elapsed -= seconds
+            d["status"] = "SUCCESSFUL"
+            d["lifecycleStage"] = "CLEAN_UP"
+            d["finishedAt"] = now
+        elif d["status"] == "ROLLBACK_REQUESTED":
+            roll_back(backend, d, d["statusReason"])
+        elif d["status"] == "ROLLBACK_IN_PROGRESS" and now - d["rollbackAt"] >= 2 * stage:
+            d["status"] = "ROLLBACK_SUCCESSFUL"
+            d["finishedAt"] = now
+
+    original_update = backend_cls.update_service
+
+    def update_service(self, props):
+        config = props.get("deployment_configuration") or {}
+        strategy = config.get("strategy")
+        with lock:
+            cluster = props.get("cluster", "default").split("/")[-1]
+            name = props["service"].split("/")[-1]
+            source = self._get_service(cluster, name).task_definition
+            plain = dict(props)
+            if strategy in ("BLUE_GREEN", "LINEAR", "CANARY"):
+                # moto keeps the rolling settings only.
+                plain["deployment_configuration"] = {k: v for k, v in config.items()
+                                                     if k in ("maximumPercent", "minimumHealthyPercent")}
+                plain.pop("load_balancers", None)
+            service = original_update(self, plain)
+            if strategy in ("BLUE_GREEN", "LINEAR", "CANARY") and service.task_definition != source:
+                counter[0] += 1
+                arn = "arn:aws:ecs:%s:%s:service-deployment/%s/%s/sd%06d" % (
+                    self.region_name, self.account_id, cluster, name, counter[0])
+                deployments[arn] = {
+                    "arn": arn, "cluster": cluster, "service": name, "serviceArn": service.arn,
+                    "source": source, "target": service.task_definition, "status": "PENDING",
+                    "lifecycleStage": "PRE_SCALE_UP", "config": config, "plan": plan(config),
+                    "loadBalancers": props.get("load_balancers"), "createdAt": time.time(),
+                    "startedAt": time.time(), "statusReason": None}
+            return service
+
+    def view(d):
+        out = {"serviceDeploymentArn": d["arn"], "serviceArn": d["serviceArn"],
+               "clusterArn": d["serviceArn"].replace(":service/", ":cluster/").rsplit("/", 1)[0],
+               "status": d["status"], "lifecycleStage": d["lifecycleStage"], "createdAt": d["createdAt"],
+               "startedAt": d["startedAt"], "targetServiceRevision": {"arn": d["target"]},
+               "deploymentConfiguration": d["config"]}
+        if d.get("statusReason"):
+            out["statusReason"] = d["statusReason"]
+        if d.get("finishedAt"):
+            out["finishedAt"] = d["finishedAt"]
+        return out
+
+    def list_service_deployments(self):
+        service = self._get_param("service").split("/")[-1]
+        cluster = self._get_param("cluster", "default").split("/")[-1]
+        wanted = self._get_param("status") or []
+        with lock:
+            out = []
+            for d in deployments.values():
+                if d["service"] != service or d["cluster"] != cluster:
+                    continue
+                advance(self.ecs_backend, d)
+                if wanted and d["status"] not in wanted:
+                    continue
+                brief = view(d)
+                brief["targetServiceRevisionArn"] = d["target"]
+                out.append(brief)
+        return json.dumps({"serviceDeployments": out})
+
+    def describe_service_deployments(self):
+        arns = self._get_param("serviceDeploymentArns") or []
+        with lock:
+            found, failures = [], []
+            for arn in arns:
+                d = deployments.get(arn)
+                if d is None:
+                    failures.append({"arn": arn, "reason": "MISSING"})
+                    continue
+                advance(self.ecs_backend, d)
+                found.append(view(d))
+        return json.dumps({"serviceDeployments": found, "failures": failures})
+
+    def stop_service_deployment(self):
+        arn = self._get_param("serviceDeploymentArn")
+        stop_type = self._get_param("stopType", "ROLLBACK")
+        with lock:
+            d = deployments.get(arn)
+            if d is None:
+                raise InvalidParameterException("service deployment %s does not exist" % arn)
+            advance(self.ecs_backend, d)
+            if d["status"] not in ("PENDING", "IN_PROGRESS"):
+                raise InvalidParameterException(
+                    "service deployment %s is %s: only one in progress can be stopped" % (arn, d["status"]))
+            if stop_type == "ROLLBACK":
+                d["status"] = "ROLLBACK_REQUESTED"
+                d["statusReason"] = "stopped with ROLLBACK by StopServiceDeployment"
+            else:
+                d["status"] = "STOPPED"
+                d["statusReason"] = "stopped with ABANDON by StopServiceDeployment"
+                d["finishedAt"] = time.time()
+        return json.dumps({"serviceDeploymentArn": arn})
+
+    backend_cls.update_service = update_service
+    ecs_responses.EC2ContainerServiceResponse.list_service_deployments = list_service_deployments
+    ecs_responses.EC2ContainerServiceResponse.describe_service_deployments = describe_service_deployments
+    ecs_responses.EC2ContainerServiceResponse.stop_service_deployment = stop_service_deployment
+
+
 def patch_s3():
     """S3 applies a conditional write (If-None-Match: *, If-Match) atomically; moto checks the condition,
     then writes, and its threaded server can interleave two writers between the two. Object writes are
@@ -431,6 +613,7 @@ def main():
     os.environ.setdefault("MOTO_ALLOW_NONEXISTENT_REGION", "true")
     patch_ecs()
     patch_cloudwatch()
+    patch_ecs_native()
     patch_s3()
     from moto.server import ThreadedMotoServer
 

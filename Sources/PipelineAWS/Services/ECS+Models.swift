@@ -32,6 +32,7 @@ extension ECS {
         package var loadBalancerName: String?
         package var containerName: String?
         package var containerPort: Int?
+        package var advancedConfiguration: AdvancedConfiguration?
         package init(
             targetGroupArn: String?, loadBalancerName: String? = nil, containerName: String?, containerPort: Int?
         ) {
@@ -78,11 +79,52 @@ extension ECS {
         package var maximumPercent: Int?
         package var minimumHealthyPercent: Int?
         package var deploymentCircuitBreaker: CircuitBreaker?
+        /// ROLLING, BLUE_GREEN, LINEAR or CANARY.
+        package var strategy: String?
+        package var bakeTimeInMinutes: Int?
+        package var canaryConfiguration: CanaryConfiguration?
+        package var linearConfiguration: LinearConfiguration?
+        package var alarms: DeploymentAlarms?
         package init(maximumPercent: Int?, minimumHealthyPercent: Int?, deploymentCircuitBreaker: CircuitBreaker?) {
             self.maximumPercent = maximumPercent
             self.minimumHealthyPercent = minimumHealthyPercent
             self.deploymentCircuitBreaker = deploymentCircuitBreaker
         }
+    }
+
+    package struct CanaryConfiguration: Codable, Sendable, Hashable {
+        package var canaryPercent: Double?
+        package var canaryBakeTimeInMinutes: Int?
+    }
+
+    package struct LinearConfiguration: Codable, Sendable, Hashable {
+        package var stepPercent: Double?
+        package var stepBakeTimeInMinutes: Int?
+    }
+
+    package struct DeploymentAlarms: Codable, Sendable, Hashable {
+        package var alarmNames: [String]
+        package var enable: Bool
+        package var rollback: Bool
+    }
+
+    /// A load balancer's blue/green settings (`loadBalancers[].advancedConfiguration`).
+    package struct AdvancedConfiguration: Codable, Sendable, Hashable {
+        package var alternateTargetGroupArn: String?
+        package var productionListenerRule: String?
+        package var testListenerRule: String?
+        package var roleArn: String?
+    }
+
+    /// A service deployment (ListServiceDeployments / DescribeServiceDeployments).
+    package struct ServiceDeployment: Codable, Sendable, Hashable {
+        package var serviceDeploymentArn: String
+        package var status: String?
+        package var statusReason: String?
+        package var lifecycleStage: String?
+        package var targetServiceRevisionArn: String?
+        package var createdAt: Date?
+        package var startedAt: Date?
     }
 
     /// One deployment of a service.
@@ -198,6 +240,7 @@ extension ECS {
         package var desiredCount: Int?
         package var deploymentConfiguration: DeploymentConfiguration?
         package var forceNewDeployment: Bool?
+        package var loadBalancers: [LoadBalancer]?
         package init(cluster: String, service: String) {
             self.cluster = cluster
             self.service = service

@@ -157,6 +157,40 @@ package struct ECS: Sendable {
         return out
     }
 
+    /// The service deployments of a service with these statuses, newest first.
+    package func listServiceDeployments(cluster: String, service: String, status: [String]) async throws
+        -> [ServiceDeployment]
+    {
+        struct Input: Encodable {
+            var cluster: String
+            var service: String
+            var status: [String]
+        }
+        struct Output: Decodable { var serviceDeployments: [ServiceDeployment]? }
+        let output: Output = try await call(
+            "ListServiceDeployments", Input(cluster: cluster, service: service, status: status))
+        return (output.serviceDeployments ?? []).sorted {
+            ($0.createdAt ?? .distantPast) > ($1.createdAt ?? .distantPast)
+        }
+    }
+
+    package func describeServiceDeployment(arn: String) async throws -> ServiceDeployment? {
+        struct Input: Encodable { var serviceDeploymentArns: [String] }
+        struct Output: Decodable { var serviceDeployments: [ServiceDeployment]? }
+        let output: Output = try await call("DescribeServiceDeployments", Input(serviceDeploymentArns: [arn]))
+        return output.serviceDeployments?.first
+    }
+
+    package func stopServiceDeployment(arn: String, stopType: String) async throws {
+        struct Input: Encodable {
+            var serviceDeploymentArn: String
+            var stopType: String
+        }
+        struct Output: Decodable { var serviceDeploymentArn: String? }
+        let _: Output = try await call(
+            "StopServiceDeployment", Input(serviceDeploymentArn: arn, stopType: stopType), idempotent: false)
+    }
+
     package func tagResource(arn: String, tags: [Tag]) async throws {
         struct Input: Encodable {
             var resourceArn: String

@@ -31,6 +31,15 @@ public protocol DeploymentTarget: Sendable {
     /// Updates a service.
     func updateService(_ name: String, _ update: ServiceUpdate) async throws -> ServiceState
 
+    /// Starts a deployment ECS runs with its own strategy (UpdateService with the strategy and its
+    /// settings); returns the service deployment's ARN.
+    func startNativeDeployment(_ service: String, taskDefinition: String, _ deployment: NativeDeployment)
+        async throws -> String
+    /// A service deployment by ARN (nil when it does not exist).
+    func serviceDeployment(_ arn: String) async throws -> ServiceDeploymentState?
+    /// Stops a service deployment: rolled back to the revision before it (`rollback`), or abandoned.
+    func stopServiceDeployment(_ arn: String, rollback: Bool) async throws
+
     /// The listener rules and default actions that forward to a target group, with their weights.
     func trafficRoutes(targetGroup: String) async throws -> [TrafficRoute]
     /// Makes a route forward to these target groups with these weights.

@@ -42,6 +42,18 @@ public final class LazyDeploymentTarget: DeploymentTarget, Sendable {
     { try await base().registerTaskDefinition(document, tags: tags) }
     /// Forwards to the made target.
     public func service(_ name: String) async throws -> ServiceState? { try await base().service(name) }
+    /// Makes the target, then starts.
+    public func startNativeDeployment(_ service: String, taskDefinition: String, _ deployment: NativeDeployment)
+        async throws -> String
+    { try await base().startNativeDeployment(service, taskDefinition: taskDefinition, deployment) }
+    /// Makes the target, then reads.
+    public func serviceDeployment(_ arn: String) async throws -> ServiceDeploymentState? {
+        try await base().serviceDeployment(arn)
+    }
+    /// Makes the target, then stops.
+    public func stopServiceDeployment(_ arn: String, rollback: Bool) async throws {
+        try await base().stopServiceDeployment(arn, rollback: rollback)
+    }
     /// Makes the target, then reads.
     public func trafficRoutes(targetGroup: String) async throws -> [TrafficRoute] {
         try await base().trafficRoutes(targetGroup: targetGroup)

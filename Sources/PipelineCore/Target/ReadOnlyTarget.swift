@@ -25,6 +25,18 @@ public struct ReadOnlyTarget: DeploymentTarget {
     public func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
         -> TaskDefinitionRecord
     { throw refuse("register a task definition") }
+    /// Refused under `--dry-run`.
+    public func startNativeDeployment(_ service: String, taskDefinition: String, _ deployment: NativeDeployment)
+        async throws -> String
+    { throw refuse("start a \(deployment.strategy.rawValue) deployment") }
+    /// Reads through.
+    public func serviceDeployment(_ arn: String) async throws -> ServiceDeploymentState? {
+        try await base.serviceDeployment(arn)
+    }
+    /// Refused under `--dry-run`.
+    public func stopServiceDeployment(_ arn: String, rollback: Bool) async throws {
+        throw refuse("stop a service deployment")
+    }
     /// Reads through.
     public func trafficRoutes(targetGroup: String) async throws -> [TrafficRoute] {
         try await base.trafficRoutes(targetGroup: targetGroup)
