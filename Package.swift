@@ -130,7 +130,8 @@ let package = Package(
         .testTarget(
             name: "PipelineCLITests",
             dependencies: [
-                "PipelineLocal", "PipelineTestKit", "PipelineTestSupport", "pipeline", "pipeline-testkit",
+                "PipelineLocal", "PipelineAWS", "PipelineTestKit", "PipelineTestSupport", "pipeline",
+                "pipeline-testkit",
                 "pipeline-webhook", "pipeline-custom-provider", "pipeline-fuzz",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),

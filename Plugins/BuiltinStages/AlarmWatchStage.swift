@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PipelineCore
 
 /// `alarm-watch`: watches alarms during a bake time and fails at once when one goes to ALARM.
@@ -29,6 +30,11 @@ package struct AlarmWatchStage: Stage {
             "ignore_alarms_already_firing", default: false,
             help: "don't wait for alarms in ALARM before the run's first change; they count again once they leave ALARM"
         )
+        let analysis = Input<InputValue?>(
+            "analysis",
+            help:
+                "metric checks judged at every look: `[{metric, per, statistic, dimensions, window, max, baseline, max_ratio}]` (docs/stages.md)"
+        )
         /// The declarations.
         package init() {}
     }
@@ -43,8 +49,11 @@ package struct AlarmWatchStage: Stage {
 
     package static func preflight(_ check: PreflightContext) throws {
         let inputs = try check.inputs(Inputs.self)
-        if inputs.alarms?.isEmpty ?? true, inputs.alarmPrefix == nil, check.inputs["alarms"] == nil {
-            throw StageFailure("alarm-watch needs with.alarms (names) and/or with.alarm_prefix")
+        let analysis = try MetricCheck.parse(inputs.analysis ?? nil)
+        if inputs.alarms?.isEmpty ?? true, inputs.alarmPrefix == nil, check.inputs["alarms"] == nil, analysis.isEmpty,
+            check.inputs["analysis"] == nil
+        {
+            throw StageFailure("alarm-watch needs with.alarms (names), with.alarm_prefix and/or with.analysis")
         }
     }
 
@@ -58,8 +67,12 @@ package struct AlarmWatchStage: Stage {
 
     package func run(_ context: StageContext) async throws -> StageOutputs {
         let target = try context.deploymentTarget()
+        let analysis = try MetricCheck.parse(try context.inputs(Inputs.self).analysis)
         guard let spec = try Self.watchedAlarms(context.inputs) else {
-            throw StageFailure("alarm-watch needs with.alarms (names) and/or with.alarm_prefix")
+            guard !analysis.isEmpty else {
+                throw StageFailure("alarm-watch needs with.alarms (names), with.alarm_prefix and/or with.analysis")
+            }
+            return try await Self.analyse(analysis, context: context)
         }
         let bake = try context.inputs(Inputs.self).bakeTime
         let poll = spec.pollInterval
@@ -90,6 +103,8 @@ package struct AlarmWatchStage: Stage {
             "watching \(watched.entries.count) alarm(s) for \(DurationFormat.format(bake)); baseline \(Timestamp.seconds(watched.takenAt)): \(baseline)"
         )
         if let found = try await watched.check() { throw StageFailure(found.message) }
+        var judge = AnalysisJudge(checks: analysis, logger: logger)
+        try await judge.look(target)
         let deadline = ContinuousClock.now + bake
         var checks = 1
         var failures = TransientFailures()
@@ -98,6 +113,7 @@ package struct AlarmWatchStage: Stage {
             checks += 1
             do {
                 if let found = try await watched.check() { throw StageFailure(found.message) }
+                try await judge.look(target)
                 failures.reset()
             } catch let failure as StageFailure {
                 throw failure
@@ -105,7 +121,57 @@ package struct AlarmWatchStage: Stage {
                 try failures.absorb(error) { logger.warning("\($0)") }
             }
         }
-        context.logger.info("no alarm went to ALARM in \(DurationFormat.format(bake)) (\(checks) checks)")
+        context.logger.info(
+            "no alarm went to ALARM in \(DurationFormat.format(bake)) (\(checks) checks)\(judge.summary)")
         return StageOutputs([Outputs.alarmsChecked: .number(Double(watched.entries.count))])
+    }
+
+    /// A bake judged by metric checks only (no alarm named).
+    static func analyse(_ analysis: [MetricCheck], context: StageContext) async throws -> StageOutputs {
+        let target = try context.deploymentTarget()
+        let inputs = try context.inputs(Inputs.self)
+        var judge = AnalysisJudge(checks: analysis, logger: context.logger)
+        if context.isDryRun {
+            context.logger.info(
+                "would judge \(analysis.count) metric check(s) for \(DurationFormat.format(inputs.bakeTime))")
+            return StageOutputs([Outputs.alarmsChecked: 0])
+        }
+        try await judge.look(target)
+        let deadline = ContinuousClock.now + inputs.bakeTime
+        while ContinuousClock.now < deadline {
+            try await context.sleep(for: min(inputs.pollInterval, deadline - ContinuousClock.now))
+            try await judge.look(target)
+        }
+        context.logger.info("no metric check failed in \(DurationFormat.format(inputs.bakeTime))\(judge.summary)")
+        return StageOutputs([Outputs.alarmsChecked: 0])
+    }
+}
+
+/// The analysis checks over a bake: throws the first failure, says once when a check has no data.
+struct AnalysisJudge {
+    let checks: [MetricCheck]
+    let logger: Logger
+    var judged: Set<String> = []
+    var unjudgedSaid: Set<String> = []
+
+    init(checks: [MetricCheck], logger: Logger) {
+        self.checks = checks
+        self.logger = logger
+    }
+
+    mutating func look(_ target: any DeploymentTarget) async throws {
+        for check in checks {
+            let (failure, judged) = try await check.evaluate(target)
+            if let failure { throw StageFailure(failure) }
+            if judged {
+                self.judged.insert(check.name)
+            } else if unjudgedSaid.insert(check.name).inserted {
+                logger.info("analysis \(check.name): no data yet in its \(DurationFormat.format(check.window)) window")
+            }
+        }
+    }
+
+    var summary: String {
+        checks.isEmpty ? "" : "; \(judged.count) of \(checks.count) metric check(s) judged, none failed"
     }
 }

@@ -34,6 +34,7 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
         var routes: [String: TrafficRoute] = [:]
         var routeOrder: [String] = []
         var weightHistory: [String] = []
+        var metrics: [String: Double] = [:]
         var alarms: [String: AlarmState] = [:]
         var history: [AlarmTransition] = []
         var records: [String: AliasTarget] = [:]
@@ -75,6 +76,16 @@ public final class FakeDeploymentTarget: DeploymentTarget, Sendable {
             let id = Self.nextID(&s)
             s.services[name] = Self.settled(name, id: id, taskDefinition: taskDefinition, count: desiredCount)
         }
+    }
+
+    /// Sets what `metricValue` answers for a query (by its description); unset queries have no data.
+    public func setMetric(_ query: MetricQuerySpec, _ value: Double?) {
+        state.withLock { $0.metrics[query.description] = value }
+    }
+
+    /// The value set for a query.
+    public func metricValue(_ query: MetricQuerySpec, window: Duration) async throws -> Double? {
+        state.withLock { $0.metrics[query.description] }
     }
 
     /// Puts a service in target groups (as its load balancer registration).

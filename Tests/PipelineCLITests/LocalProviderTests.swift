@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import PipelineCore
 import PipelineLocal
 import PipelineTestKit
 import PipelineTestSupport
@@ -403,6 +404,13 @@ import Testing
         try await client.shutdown()
         #expect(failed == 0)
         #expect((140...260).contains(canary), "canary answered \(canary) of 2,000")
+        // The agent answers metric queries (alarm-watch's `analysis:`) from the same counts.
+        let query = MetricQuerySpec(
+            namespace: "local", metric: "RequestCount", dimensions: ["service": "wgt-canary"], statistic: "Sum")
+        let counted = try await AgentClient(socketPath: f.paths.socket).call(
+            .metric(query: query, seconds: 120), timeout: 10
+        ).value
+        #expect(counted.map { Int($0) } == canary, "the agent counted \(counted ?? -1) requests of wgt-canary")
         print("weighted canary at 10%: \(canary) of 2,000 requests reached the canary")
         first.signal(SIGTERM)
         let out = await offThread { first.wait() }
@@ -529,18 +537,5 @@ import Testing
         #expect(await offThread { foreground.wait() }.status == 0)
         #expect(Self.processes(of: "keep").isEmpty)
         try await client.shutdown()
-    }
-}
-
-/// Runs blocking work on a thread of its own.
-func offThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
-func offThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(returning: body()) }
     }
 }

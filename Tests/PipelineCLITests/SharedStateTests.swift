@@ -11,7 +11,7 @@ import Testing
 /// Several machines, one state in S3 (moto's S3, conditional writes enforced), deploying to the
 /// simulated ECS: each "machine" is a clone of the repository in a folder of its own with a HOME of
 /// its own, so nothing but the bucket is shared.
-@Suite struct SharedStateTests {
+@Suite(.serialized) struct SharedStateTests {
     typealias Setup = ECSPipelineTests.Setup
 
     /// One machine: a working folder (a clone) and a HOME.
@@ -42,10 +42,11 @@ import Testing
     }
 
     /// A machine with its own clone of `repo` (nil: an empty folder) and HOME, using `state`.
-    static func machine(_ s: Setup, state: String, ttl: String = "30s", clone: Bool = true) throws -> Machine {
+    static func machine(_ s: Setup, state: String, ttl: String = "30s", clone: Bool = true) async throws -> Machine {
         let folder = NSTemporaryDirectory() + "machine-\(UUID().uuidString.prefix(8))"
         if clone {
-            let out = try ProcessRunner.run("git", ["clone", "-q", s.repo.path, folder])
+            let source = s.repo.path
+            let out = try await offThread { try ProcessRunner.run("git", ["clone", "-q", source, folder]) }
             guard out.status == 0 else { throw NSError(domain: out.stderr, code: 1) }
         } else {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -67,10 +68,10 @@ import Testing
     static func date(_ value: Any?) -> Date? { (value as? String).flatMap(Timestamp.parse) }
 
     @Test func twoMachinesDeployOneServiceStrictlyOneAfterTheOther() async throws {
-        let s = try await ECSPipelineTests.setup(bake: "3s")
+        let s = try await ECSPipelineTests.setup(bake: "10s")
         let state = try await Self.bucket(s)
-        let a = try Self.machine(s, state: state)
-        let b = try Self.machine(s, state: state)
+        let a = try await Self.machine(s, state: state)
+        let b = try await Self.machine(s, state: state)
         let first = try a.start(["run", "web"])
         #expect(await eventually(.seconds(30)) { first.stdoutSoFar.contains("stage bake started") })
         // The other machine sees the lock in the bucket and names its holder.
@@ -86,7 +87,7 @@ import Testing
         #expect(outB.status == 0, "\(outB.stdout)\(outB.stderr)")
         #expect(outB.stderr.contains("waiting for target"), "\(outB.stderr)")
         // A third machine with no clone sees both runs.
-        let c = try Self.machine(s, state: state, clone: false)
+        let c = try await Self.machine(s, state: state, clone: false)
         let runs = try await c.run(["runs", "--json"])
         let list = (try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]]) ?? []
         #expect(Set(list.compactMap { $0["id"] as? String }) == ["web-1", "web-2"], "\(runs.stdout)")
@@ -104,8 +105,8 @@ import Testing
         let s = try await ECSPipelineTests.setup(bake: "30s")
         let state = try await Self.bucket(s)
         let before = try await s.service(s.name)["taskDefinition"] as? String
-        let a = try Self.machine(s, state: state, ttl: "10s")
-        let b = try Self.machine(s, state: state, ttl: "10s")
+        let a = try await Self.machine(s, state: state, ttl: "10s")
+        let b = try await Self.machine(s, state: state, ttl: "10s")
         let run = try a.start(["run", "web"])
         #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("stage bake started") })
         run.signal(SIGKILL)
@@ -143,7 +144,7 @@ import Testing
             "pipelines/web.yml",
             text.replacingOccurrences(of: "hosted_zone_id: \(zone)", with: "hosted_zone_id: ZNOSUCHZONE"))
         try s.repo.commit("v2 with a bad zone")
-        let b = try Self.machine(s, state: NSTemporaryDirectory() + "fresh-\(UUID().uuidString.prefix(8))")
+        let b = try await Self.machine(s, state: NSTemporaryDirectory() + "fresh-\(UUID().uuidString.prefix(8))")
         let out = try await b.run(["run", "web"])
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         #expect(out.stdout.contains("rolled_back"), "\(out.stdout)")
@@ -170,7 +171,7 @@ import Testing
                 with: {message: "boom ${{ env.DB_PASSWORD }}"}
             """)
         try s.repo.commit("leaky pipeline")
-        let a = try Self.machine(s, state: state)
+        let a = try await Self.machine(s, state: state)
         let out = try await a.run(["run", "leak"], binary: CLI.testkitBinary, extra: ["DB_PASSWORD": secret])
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
         let dump = try await s.fixture("bucket-dump", String(state.dropFirst(5).split(separator: "/")[0]))
@@ -204,14 +205,14 @@ import Testing
             """)
         try s.repo.commit("copy pipeline")
         let local = NSTemporaryDirectory() + "copy-src-\(UUID().uuidString.prefix(8))"
-        let a = try Self.machine(s, state: local)
+        let a = try await Self.machine(s, state: local)
         #expect(try await a.run(["run", "p"], binary: CLI.testkitBinary).status == 0)
         #expect(try await a.run(["run", "q"], binary: CLI.testkitBinary).status == 1)
         let up = try await a.run(["state", "copy", local, bucket])
         #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
         #expect(up.stdout.contains("copied 2 run(s)"), "\(up.stdout)")
         // Any machine reads the copied runs from S3.
-        let b = try Self.machine(s, state: bucket, clone: false)
+        let b = try await Self.machine(s, state: bucket, clone: false)
         let runs = try await b.run(["runs"])
         #expect(runs.stdout.contains("p-1") && runs.stdout.contains("q-1"), "\(runs.stdout)")
         #expect(try await Self.record(b, "q-1")["status"] as? String == "failed")
@@ -222,11 +223,11 @@ import Testing
         #expect(try await b.run(["state", "copy", bucket, back]).status == 0)
         let again = try await b.run(["state", "copy", bucket, back])
         #expect(again.stdout.contains("already in"), "\(again.stdout)")
-        let c = try Self.machine(s, state: back, clone: false)
+        let c = try await Self.machine(s, state: back, clone: false)
         let events = try await c.run(["show", "q-1", "--json"])
         #expect(events.stdout.contains("asked to fail"), "\(events.stdout)")
         // The next run in the copied folder continues the numbering.
-        let d = try Self.machine(s, state: back)
+        let d = try await Self.machine(s, state: back)
         #expect(try await d.run(["run", "p"], binary: CLI.testkitBinary).status == 0)
         #expect(try await d.run(["runs"]).stdout.contains("p-2"))
         let bad = try await d.run(["state", "copy", NSTemporaryDirectory() + "nothing-here", bucket])
@@ -252,7 +253,7 @@ import Testing
         try s.repo.commit("watched pipeline")
         var replicas: [ProcessRunner.Running] = []
         for _ in 0..<3 {
-            let machine = try Self.machine(s, state: state, ttl: "3s", clone: false)
+            let machine = try await Self.machine(s, state: state, ttl: "3s", clone: false)
             replicas.append(
                 try machine.start(["watch", "--repo", s.repo.path, "--poll", "200ms"], binary: CLI.testkitBinary))
         }
@@ -262,7 +263,7 @@ import Testing
                 _ = replica.wait()
             }
         }
-        let observer = try Self.machine(s, state: state, clone: false)
+        let observer = try await Self.machine(s, state: state, clone: false)
         func records() async throws -> [[String: Any]] {
             let out = try await observer.run(["runs", "--json", "--limit", "200"])
             return (try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]]) ?? []

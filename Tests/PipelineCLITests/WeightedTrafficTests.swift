@@ -1,4 +1,5 @@
 import Foundation
+import PipelineAWS
 import PipelineTestKit
 import PipelineTestSupport
 import Testing
@@ -9,7 +10,7 @@ import Testing
 
 /// Weighted canaries on moto's ELBv2 and the simulated ECS: the listener's forward weights move in
 /// steps and end as they were, whatever ends the run.
-@Suite struct WeightedTrafficTests {
+@Suite(.serialized) struct WeightedTrafficTests {
     typealias Setup = ECSPipelineTests.Setup
 
     /// The fixture's pipeline with a weighted canary.
@@ -30,13 +31,23 @@ import Testing
     }
 
     /// The listener's forward as (main weight, canary weight); a plain forward to main is (100, 0).
+    /// Read with the project's ELBv2 client (a python fixture per look would miss short steps).
     static func weights(_ s: Setup) async throws -> (Int, Int)? {
-        let out = try await s.fixture("listener", s.fx["listener_arn"] as! String)
-        guard let pairs = out["forward"] as? [[Any]] else { return nil }
+        let elb = ELBv2(
+            client: AWSClient(
+                configuration: AWSConfiguration(
+                    region: "us-east-1", endpointOverride: s.moto.endpoint, environment: [:]),
+                credentials: EnvironmentCredentials(
+                    environment: ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"])))
+        let actions = try await elb.describeListenerActions(arn: s.fx["listener_arn"] as! String)
+        guard let forward = actions.last else { return nil }
         let main = s.fx["target_group_arn"] as! String
         let canary = s.fx["canary_target_group_arn"] as! String
-        if pairs.count == 1, pairs[0].first as? String == main, pairs[0].last is NSNull { return (100, 0) }
-        func weight(_ arn: String) -> Int { pairs.first { $0.first as? String == arn }?.last as? Int ?? 0 }
+        if forward.forward.isEmpty { return forward.targetGroupArn == main ? (100, 0) : nil }
+        if forward.forward.count == 1, forward.forward[0].targetGroupArn == main, forward.forward[0].weight == nil {
+            return (100, 0)
+        }
+        func weight(_ arn: String) -> Int { forward.forward.first { $0.targetGroupArn == arn }?.weight ?? 0 }
         return (weight(main), weight(canary))
     }
 
@@ -53,13 +64,13 @@ import Testing
                 if seen.last != text { seen.append(text) }
                 if try await until((main, canary)) { break }
             }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(50))
         }
         return seen
     }
 
     @Test func weightsMoveInStepsAndEndAsTheyWere() async throws {
-        let s = try await Self.setup(traffic: "[5, 25, 50, 100]", stepBake: "2s")
+        let s = try await Self.setup(traffic: "[5, 25, 50, 100]", stepBake: "5s")
         let run = try SafetyTests.start(s, ["run", "web"])
         let seen = try await Self.watch(s, run)
         let out = await offThread { run.wait() }

@@ -8,10 +8,10 @@ import Testing
 
 /// The S3 state on moto's S3 (which checks If-None-Match and If-Match, made atomic as on S3).
 @Suite(.serialized) struct S3StateStoreTests {
-    static func store(ttl: Duration = .seconds(3), bucket: String? = nil) throws -> S3StateStore {
-        let moto = try Moto.shared()
+    static func store(ttl: Duration = .seconds(3), bucket: String? = nil) async throws -> S3StateStore {
+        let moto = try await offThread { try Moto.shared() }
         let name = bucket ?? "state-\(UUID().uuidString.prefix(8).lowercased())"
-        _ = try Moto.fixture(moto.endpoint, "bucket", name)
+        try await offThread { _ = try Moto.fixture(moto.endpoint, "bucket", name) }
         return try S3StateStore(
             url: "s3://\(name)/team/web", environment: S3StateStoreTests.environment(moto.endpoint),
             localRoot: temporaryFolder(), ttl: ttl)
@@ -37,7 +37,7 @@ import Testing
     }
 
     @Test func missingBucketIsBadInput() async throws {
-        let moto = try Moto.shared()
+        let moto = try await offThread { try Moto.shared() }
         let store = try S3StateStore(
             url: "s3://no-such-bucket-\(UUID().uuidString.prefix(6).lowercased())/x",
             environment: Self.environment(moto.endpoint), localRoot: temporaryFolder(), ttl: .seconds(30))
@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func concurrentRunsGetUniqueNumbersAndListNewestFirst() async throws {
-        let store = try Self.store()
+        let store = try await Self.store()
         let ids = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<12 {
                 group.addTask {
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test func recordJournalAndIndexReachTheBucketOnFlush() async throws {
-        let store = try Self.store()
+        let store = try await Self.store()
         // A run holds its target's lock (this process's): that is what keeps it alive for readers.
         let lock = try #require(
             try await store.tryLock(key: samplePipeline().target.lockKey, holder: LeaseHolder(purpose: "test")))
@@ -110,7 +110,7 @@ import Testing
     }
 
     @Test func aRecordChangedByAnotherProcessRefusesTheOldOwner() async throws {
-        let store = try Self.store()
+        let store = try await Self.store()
         let (recorder, record) = try await store.startRun(
             pipeline: samplePipeline(), trigger: "manual", commit: sampleCommit, repository: nil, dryRun: false,
             status: .running)
@@ -131,7 +131,7 @@ import Testing
     }
 
     @Test func aRunningRecordWithoutALiveLockReadsInterrupted() async throws {
-        let store = try Self.store()
+        let store = try await Self.store()
         let (_, record) = try await store.startRun(
             pipeline: samplePipeline(), trigger: "manual", commit: sampleCommit, repository: nil, dryRun: false,
             status: .running)
@@ -152,7 +152,7 @@ import Testing
     }
 
     @Test func locksAreExclusiveNameTheirHolderAndLapseAfterTheTTL() async throws {
-        let store = try Self.store(ttl: .seconds(3))
+        let store = try await Self.store(ttl: .seconds(3))
         let key = "aws/us-east-1/demo/web"
         let first = try #require(try await store.tryLock(key: key, holder: LeaseHolder(purpose: "web (run)")))
         try await first.markActive("web-7")
@@ -192,10 +192,12 @@ import Testing
     /// A holder cut off from S3 (its proxy to the bucket dies) counts its lease lost two thirds of a
     /// TTL after its last renewal — before any other process can take it — and refuses to go on.
     @Test func aHolderPartitionedFromS3StopsBeforeAnotherCanTakeOver() async throws {
-        let moto = try Moto.shared()
-        let direct = try Self.store(ttl: .seconds(3))
+        let moto = try await offThread { try Moto.shared() }
+        let direct = try await Self.store(ttl: .seconds(3))
         let bucket = String(direct.location.dropFirst(5).split(separator: "/")[0])
-        let proxy = try SupportServer(script: "fault_proxy.py", arguments: ["--upstream", moto.endpoint])
+        let proxy = try await offThread {
+            try SupportServer(script: "fault_proxy.py", arguments: ["--upstream", moto.endpoint])
+        }
         var env = Self.environment(moto.endpoint)
         env["AWS_ENDPOINT_URL_S3"] = proxy.endpoint
         let partitioned = try S3StateStore(
@@ -205,8 +207,10 @@ import Testing
         try await lease.markActive("web-9")
         try await lease.confirm()
         let cut = ContinuousClock.now
-        proxy.process.terminate()
-        proxy.process.waitUntilExit()
+        await offThread {
+            proxy.process.terminate()
+            proxy.process.waitUntilExit()
+        }
         var lostAfter: Duration?
         while ContinuousClock.now - cut < .seconds(6) {
             do { try await lease.confirm() } catch is LeaseLost {
@@ -236,7 +240,7 @@ import Testing
     }
 
     @Test func cursorsKeepEveryReplicasChanges() async throws {
-        let store = try Self.store()
+        let store = try await Self.store()
         let cursors = try await store.cursors(repositoryKey: "/srv/repo")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<10 {
@@ -251,7 +255,7 @@ import Testing
     }
 
     @Test func quarantineMarks() async throws {
-        let store = try Self.store()
+        let store = try await Self.store()
         let sha = String(repeating: "a", count: 40)
         #expect(await store.quarantined(pipeline: "web", sha: sha) == nil)
         try await store.quarantine(QuarantineMark(pipeline: "web", sha: sha, runID: "web-3", reason: "r", at: Date()))

@@ -151,3 +151,18 @@ package struct GitFixture: Sendable {
         return try git("rev-parse", "HEAD")
     }
 }
+
+/// Runs blocking work (a process, a python fixture) on a thread of its own: a test must not hold one
+/// of the few cooperative threads that every other test's timers need.
+package func offThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
+
+/// `offThread` for work that cannot fail.
+package func offThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(returning: body()) }
+    }
+}

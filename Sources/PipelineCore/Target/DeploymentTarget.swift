@@ -50,6 +50,8 @@ public protocol DeploymentTarget: Sendable {
 
     /// Alarms by names and/or a name prefix.
     func alarms(names: [String], prefix: String?) async throws -> [AlarmState]
+    /// A metric's statistic over the last `window` (nil when there is no datapoint in it).
+    func metricValue(_ query: MetricQuerySpec, window: Duration) async throws -> Double?
     /// State changes of those alarms at or after `since` (by the platform's clock), oldest first.
     func alarmHistory(names: [String], prefix: String?, since: Date) async throws -> [AlarmTransition]
 

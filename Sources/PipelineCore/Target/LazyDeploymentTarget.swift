@@ -42,6 +42,10 @@ public final class LazyDeploymentTarget: DeploymentTarget, Sendable {
     { try await base().registerTaskDefinition(document, tags: tags) }
     /// Forwards to the made target.
     public func service(_ name: String) async throws -> ServiceState? { try await base().service(name) }
+    /// Makes the target, then reads.
+    public func metricValue(_ query: MetricQuerySpec, window: Duration) async throws -> Double? {
+        try await base().metricValue(query, window: window)
+    }
     /// Makes the target, then starts.
     public func startNativeDeployment(_ service: String, taskDefinition: String, _ deployment: NativeDeployment)
         async throws -> String

@@ -25,6 +25,10 @@ public struct ReadOnlyTarget: DeploymentTarget {
     public func registerTaskDefinition(_ document: JSONValue, tags: [String: String]) async throws
         -> TaskDefinitionRecord
     { throw refuse("register a task definition") }
+    /// Reads through.
+    public func metricValue(_ query: MetricQuerySpec, window: Duration) async throws -> Double? {
+        try await base.metricValue(query, window: window)
+    }
     /// Refused under `--dry-run`.
     public func startNativeDeployment(_ service: String, taskDefinition: String, _ deployment: NativeDeployment)
         async throws -> String

@@ -36,6 +36,8 @@ package enum AgentRequest: Codable, Sendable {
     case trafficRoutes(service: String)
     /// Sets a listener's weights.
     case setTraffic(listener: String, forward: [WeightedTarget])
+    /// A load-balancer metric over the last `seconds`.
+    case metric(query: MetricQuerySpec, seconds: Int)
 
     /// The operation's name, for messages.
     package var name: String {
@@ -56,6 +58,7 @@ package enum AgentRequest: Codable, Sendable {
         case .upsertAlias: return "upsert-alias"
         case .trafficRoutes: return "traffic-routes"
         case .setTraffic: return "set-traffic"
+        case .metric: return "metric"
         }
     }
 }
@@ -74,6 +77,7 @@ package struct AgentResponse: Codable, Sendable {
     package var tasks: [TaskState]?
     package var history: [AlarmTransition]?
     package var routes: [TrafficRoute]?
+    package var value: Double?
 
     package init() {}
 
@@ -126,6 +130,8 @@ extension LocalRuntime {
                 r.routes = try trafficRoutes(service: service)
             case .setTraffic(let listener, let forward):
                 try setTraffic(listener: listener, forward: forward)
+            case .metric(let query, let seconds):
+                r.value = try metricValue(query, seconds: seconds)
             case .status:
                 r.status = status()
                 r.pid = getpid()

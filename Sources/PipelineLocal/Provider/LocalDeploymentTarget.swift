@@ -81,6 +81,10 @@ package struct LocalDeploymentTarget: DeploymentTarget {
         return state
     }
 
+    package func metricValue(_ query: MetricQuerySpec, window: Duration) async throws -> Double? {
+        try await client.call(.metric(query: query, seconds: Int(window.seconds.rounded(.up)))).value
+    }
+
     package func trafficRoutes(targetGroup: String) async throws -> [TrafficRoute] {
         try await client.call(.trafficRoutes(service: targetGroup)).routes ?? []
     }

@@ -193,6 +193,27 @@ extension LocalRuntime {
         return [TrafficRoute(id: name, isListenerDefault: true, forward: forward)]
     }
 
+    /// A load-balancer metric over the last `seconds`: `dimensions: {service: NAME}` reads one service's
+    /// targets, `listener` picks the listener (default: the service's); nil when there is no datapoint.
+    package func metricValue(_ query: MetricQuerySpec, seconds: Int) throws -> Double? {
+        guard AlarmSpec.metrics.contains(query.metric) else {
+            throw PipelineError(
+                .invalidInput,
+                "unknown metric \(query.metric); the local load balancer records \(AlarmSpec.metrics.sorted().joined(separator: ", "))"
+            )
+        }
+        let service = query.dimensions["service"]
+        guard
+            let listener = query.dimensions["listener"] ?? service.flatMap({ state.services[$0]?.loadBalancer })
+                ?? state.listeners.keys.sorted().first
+        else { throw PipelineError(.notFound, "no listener on the local agent to read \(query.metric) from") }
+        let now = Int(Date().timeIntervalSince1970) / 10 * 10
+        let length = max(10, (seconds + 9) / 10 * 10)
+        return router.datapoint(
+            metric: query.metric, statistic: query.statistic, listener: listener, service: service,
+            from: now + 10 - length, length: length)
+    }
+
     /// Sets a listener's weights (service → weight); one service without a weight removes them.
     package func setTraffic(listener name: String, forward: [WeightedTarget]) throws {
         guard state.listeners[name] != nil else {

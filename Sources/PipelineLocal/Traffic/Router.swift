@@ -114,10 +114,17 @@ package final class Router: @unchecked Sendable {
     func inFlight(_ task: String) -> Int { lock.withLock { inFlight[task, default: 0] } }
 
     func datapoint(_ alarm: AlarmSpec, from: Int, length: Int) -> Double? {
+        datapoint(
+            metric: alarm.metric, statistic: alarm.statistic, listener: alarm.listener, service: alarm.service,
+            from: from, length: length)
+    }
+
+    func datapoint(metric: String, statistic: String, listener: String, service: String?, from: Int, length: Int)
+        -> Double?
+    {
         lock.withLock {
             metrics.datapoint(
-                metric: alarm.metric, statistic: alarm.statistic, listener: alarm.listener, service: alarm.service,
-                from: from, length: length)
+                metric: metric, statistic: statistic, listener: listener, service: service, from: from, length: length)
         }
     }
 
