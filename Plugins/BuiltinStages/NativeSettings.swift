@@ -95,16 +95,8 @@ enum NativeSettings {
             try await context.sleep(for: inputs.pollInterval)
         }
         context.logger.info("\(main) runs \(taskDefinition): ECS's \(name) deployment succeeded")
-        let canary = try context.canaryService(inputs.canaryService)
-        try await TrafficSteps.restore(context)
-        if let state = try await context.tolerant(canary, { try await target.service(canary) }), state.desiredCount > 0
-        {
-            _ = try await context.tolerant(canary) {
-                try await target.updateService(canary, ServiceUpdate(desiredCount: 0))
-            }
-            context.logger.info("scaled \(canary) to 0")
-        }
-        await KnownGood.mark(taskDefinition, context: context)
+        try await PromoteStage.promoted(
+            taskDefinition, canary: try context.canaryService(inputs.canaryService), context: context)
         return StageOutputs([
             Outputs.deploymentID: .string(arn), Outputs.taskDefinitionARN: .string(taskDefinition),
             Outputs.serviceDeploymentARN: .string(arn),

@@ -113,8 +113,17 @@ package struct PromoteStage: Stage {
         let deployment = try await Readiness.wait(
             target, service: main, deploymentID: started, taskDefinition: taskDefinition,
             timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
-        let canary = try context.canaryService(inputs.canaryService)
-        // A weighted canary: every route back to the main target group alone, before its tasks go.
+        try await Self.promoted(
+            taskDefinition, canary: try context.canaryService(inputs.canaryService), context: context)
+        return StageOutputs([
+            Outputs.deploymentID: .string(deployment.id), Outputs.taskDefinitionARN: .string(taskDefinition),
+        ])
+    }
+
+    /// Once the main service runs the new revision: a weighted canary's routes back to the main target
+    /// group alone, then the canary's tasks to 0, then the revision tagged as promoted.
+    static func promoted(_ taskDefinition: String, canary: String, context: StageContext) async throws {
+        let target = try context.deploymentTarget()
         try await TrafficSteps.restore(context)
         if let state = try await context.tolerant(canary, { try await target.service(canary) }), state.desiredCount > 0
         {
@@ -124,8 +133,5 @@ package struct PromoteStage: Stage {
             context.logger.info("scaled \(canary) to 0")
         }
         await KnownGood.mark(taskDefinition, context: context)
-        return StageOutputs([
-            Outputs.deploymentID: .string(deployment.id), Outputs.taskDefinitionARN: .string(taskDefinition),
-        ])
     }
 }

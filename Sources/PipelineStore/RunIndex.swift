@@ -18,9 +18,11 @@ package struct RunSummary: Sendable, Codable, Hashable {
     package var endedAt: Date?
     package var durationMs: Int64?
     package var dryRun: Bool?
+    /// Set by `pipeline runs` when the run's commit is quarantined (never stored in the index).
+    package var quarantined: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case id, pipeline, number, status, trigger, sha, branch
+        case id, pipeline, number, status, trigger, sha, branch, quarantined
         case dryRun = "dry_run"
         case startedAt = "started_at"
         case endedAt = "ended_at"

@@ -97,12 +97,7 @@ import Testing
         let before = try await s.service(s.name)["taskDefinition"] as? String
         let run = try SafetyTests.start(s, ["run", "native"])
         // Looked at with the project's ECS client: a python fixture per look is too slow under load.
-        let ecs = ECS(
-            client: AWSClient(
-                configuration: AWSConfiguration(
-                    region: "us-east-1", endpointOverride: s.moto.endpoint, environment: [:]),
-                credentials: EnvironmentCredentials(
-                    environment: ["AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"])))
+        let ecs = ECS(client: s.awsClient)
         #expect(
             await eventually(.seconds(60)) {
                 try await ecs.listServiceDeployments(cluster: s.name, service: s.name, status: []).first?.lifecycleStage

@@ -77,6 +77,8 @@ import Testing
         let runs = try await Self.runsJSON(s)
         #expect(runs.filter { $0["status"] as? String == "succeeded" }.count == 1)
         #expect(runs.filter { $0["status"] as? String == "rolled_back" }.count == 2)
+        // `runs --json` marks them as the table does.
+        #expect(runs.filter { $0["quarantined"] as? Bool == true }.count == 2, "\(runs)")
     }
 
     @Test func alarmTrippedBeforeTheBakeRollsBack() async throws {

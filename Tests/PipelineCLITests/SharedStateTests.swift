@@ -234,6 +234,58 @@ import Testing
         #expect(bad.status == 2, "\(bad.stderr)")
     }
 
+    /// A watch replica killed in the middle of a run: another replica takes its target over once the
+    /// lease lapses (TTL 3 s), recovers the run, and does not deploy the commit a second time.
+    @Test func aReplicaKilledMidRunIsTakenOverWithoutASecondDeploy() async throws {
+        let s = try await ECSPipelineTests.setup(bake: "1s")
+        let state = try await Self.bucket(s)
+        try s.repo.write(
+            "pipelines/slow.yml",
+            """
+            on:
+              push:
+                branches: [main]
+            target: {provider: aws, region: us-east-1, cluster: \(s.name), service: slow}
+            stages:
+              - uses: sleep
+                id: long
+                with: {duration: 120s}
+            """)
+        try s.repo.commit("slow pipeline")
+        let sha = try s.repo.git("rev-parse", "HEAD")
+        let first = try await Self.machine(s, state: state, ttl: "3s", clone: false)
+        let replicaA = try first.start(
+            ["watch", "--repo", s.repo.path, "--poll", "200ms", "--branch", "main"], binary: CLI.testkitBinary)
+        let observer = try await Self.machine(s, state: state, clone: false)
+        func records() async throws -> [[String: Any]] {
+            let out = try await observer.run(["runs", "--json", "--limit", "50"])
+            return (try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]]) ?? []
+        }
+        #expect(
+            await eventually(.seconds(60)) { try await records().contains { $0["status"] as? String == "running" } })
+        replicaA.signal(SIGKILL)
+        _ = await offThread { replicaA.wait() }
+        let killedAt = ContinuousClock.now
+        let second = try await Self.machine(s, state: state, ttl: "3s", clone: false)
+        let replicaB = try second.start(
+            ["watch", "--repo", s.repo.path, "--poll", "200ms", "--branch", "main"], binary: CLI.testkitBinary)
+        defer {
+            replicaB.signal(SIGKILL)
+            _ = replicaB.wait()
+        }
+        let recovered = await eventually(.seconds(60)) {
+            try await records().first { $0["sha"] as? String == sha }?["status"] as? String != "running"
+        }
+        #expect(recovered, "\(replicaB.stdoutSoFar)")
+        print("watch replica killed mid-run: taken over after \(ContinuousClock.now - killedAt)")
+        try await Task.sleep(for: .seconds(2))
+        let mine = try await records().filter { $0["sha"] as? String == sha }
+        #expect(mine.count == 1, "\(mine)")
+        #expect(
+            replicaB.stdoutSoFar.contains("handled by another watch process")
+                || replicaB.stdoutSoFar.contains("not run again"), "\(replicaB.stdoutSoFar)")
+    }
+
     /// Three `watch` processes on one repository and one S3 state; 20 commits: each commit gets exactly
     /// one record (a run, or superseded by a newer one).
     @Test func threeWatchReplicasRunEachCommitOnce() async throws {

@@ -32,8 +32,13 @@ struct RunsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = try await state.openStore()
-        let runs = try await store.list(
+        var runs = try await store.list(
             pipeline: pipeline, status: status.flatMap(RunStatus.init(rawValue:)), limit: limit, includeDryRuns: true)
+        var quarantined: [String: Set<String>] = [:]
+        for name in Set(runs.map(\.pipeline)) { quarantined[name] = await store.quarantinedCommits(pipeline: name) }
+        for i in runs.indices where quarantined[runs[i].pipeline]?.contains(runs[i].sha) == true {
+            runs[i].quarantined = true
+        }
         if json {
             print(try Terminal.json(runs))
             return
@@ -53,10 +58,8 @@ struct RunsCommand: AsyncParsableCommand {
             }
             return
         }
-        var quarantined: [String: Set<String>] = [:]
-        for name in Set(runs.map(\.pipeline)) { quarantined[name] = await store.quarantinedCommits(pipeline: name) }
         let rows = runs.map { run in
-            let marked = quarantined[run.pipeline]?.contains { $0.hasPrefix(run.sha) } == true
+            let marked = run.quarantined == true
             return [
                 run.id, run.status.rawValue + (run.dryRun == true ? " (dry run)" : ""),
                 String(run.sha.prefix(7)) + (marked ? " (quarantined)" : ""),

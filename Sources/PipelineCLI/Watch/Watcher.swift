@@ -193,6 +193,20 @@ final class Watcher: Service, Sendable {
             log("\(decision.pipeline.name) at \(decision.commit.prefix(7)) was handled by another watch process")
             return
         }
+        // A watch process that died between recording the run and moving the cursor left the run in
+        // the index: that commit has its record (recovered with its target), it is not run twice.
+        let recent = try await store.list(
+            pipeline: decision.pipeline.name, status: nil, limit: 20, includeDryRuns: false)
+        if let earlier = recent.first(where: {
+            $0.sha == decision.commit && $0.trigger == "push" && $0.branch == branch
+                && ![.superseded, .rejected].contains($0.status)
+        }) {
+            log(
+                "\(decision.pipeline.name) at \(decision.commit.prefix(7)) already has run \(earlier.id) (\(earlier.status.rawValue)): not run again"
+            )
+            try await cursors.setPipeline(key, commit: decision.commit)
+            return
+        }
         let executor = RunExecutor(registry: registry, environment: environment, store: store, mode: .plain)
         for sha in decision.superseded where !isCovered(sha, by: done, in: repository) {
             let record = try await executor.recordSkipped(
