@@ -5,7 +5,7 @@ import PipelineCore
 /// a service) tags the revision with `KnownGoodTags`; a rollback with no run history reads them back.
 enum KnownGood {
     /// How many of a family's newest revisions a rollback looks at for the tags.
-    static let scan = 25
+    static let scan = 50
 
     /// Tags `revision` as promoted by this run now. A failure is logged, not thrown: the deployment
     /// itself succeeded, and history still names the revision.
@@ -20,6 +20,19 @@ enum KnownGood {
             context.logger.info("tagged \(revision) as promoted (\(KnownGoodTags.promotedAt))")
         } catch {
             context.logger.warning("could not tag \(revision) as promoted: \(error)")
+        }
+    }
+
+    /// Tags the revision a rollback took the service off: its promotion (if any) no longer counts.
+    static func markRolledBack(_ revision: String, context: StageContext) async {
+        guard !context.isDryRun, !revision.isEmpty, let target = try? context.deploymentTarget() else { return }
+        do {
+            try await context.tolerant(revision) {
+                try await target.tagTaskDefinition(
+                    revision, tags: [KnownGoodTags.rolledBackAt: Timestamp.precise(Date())])
+            }
+        } catch {
+            context.logger.warning("could not tag \(revision) as rolled back: \(error)")
         }
     }
 
@@ -39,7 +52,10 @@ enum KnownGood {
                 return arn
             })
         return tagged.filter { revision in
-            !ours.contains(revision.arn)
+            // A promotion a rollback undid later does not count.
+            let promoted = revision.tags[KnownGoodTags.promotedAt] ?? ""
+            if let undone = revision.tags[KnownGoodTags.rolledBackAt], undone >= promoted { return false }
+            return !ours.contains(revision.arn)
                 && !(revision.tags[KnownGoodTags.run] == context.run.id
                     && revision.tags[KnownGoodTags.commit] == context.commit.sha)
         }.max { a, b in

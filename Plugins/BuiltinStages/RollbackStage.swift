@@ -6,7 +6,7 @@ package struct RollbackStage: Stage {
     package static let descriptor = StageDescriptor(
         name: "rollback",
         summary:
-            "Scales the canary to 0; returns the main service to `to`, the revision last tagged as promoted, the last succeeded run's, or the one it ran before.",
+            "Scales the canary to 0; returns the main service to `to`, the last succeeded run's revision, the one last tagged as promoted, or the one it ran before.",
         inputs: Inputs.self,
         outputs: [Outputs.rolledBackTo, Outputs.taskDefinitionARN],
         safety: .changesTarget)
@@ -16,7 +16,7 @@ package struct RollbackStage: Stage {
         let to = Input<String?>(
             "to", help: "the revision to return to",
             defaultText:
-                "the revision last tagged `pipeline:promoted-at` in the platform, else the last succeeded run's, else the one the service ran before"
+                "the last succeeded run's, else (no history) the revision last tagged `pipeline:promoted-at` in the platform, else the one the service ran before"
         )
         let canaryService = Input<String?>("canary_service", help: "the canary", defaultText: "`<service>-canary`")
         let timeout = Input<Duration>(
@@ -47,10 +47,6 @@ package struct RollbackStage: Stage {
     /// The revision to return to, and where that choice came from.
     func rollbackRevision(_ context: StageContext, to: String?, family: String?) async throws -> (String, String)? {
         if let to, !to.isEmpty { return (to, "with.to") }
-        if let family, let tagged = try await KnownGood.lastPromoted(family: family, context: context) {
-            let by = tagged.tags[KnownGoodTags.run].map { " by \($0)" } ?? ""
-            return (tagged.arn, "tagged as promoted\(by) at \(tagged.tags[KnownGoodTags.promotedAt] ?? "?")")
-        }
         let arnKey = PromoteStage.Outputs.taskDefinitionARN
         if let last = try await context.history.lastSucceededOutputs(pipeline: context.run.pipeline) {
             // Prefer the revision a promote stage deployed (it has a deployment_id beside it).
@@ -58,6 +54,11 @@ package struct RollbackStage: Stage {
             if case .string(let arn)? = (promoted ?? last.values.first { $0[arnKey] != nil })?[arnKey] {
                 return (arn, "the last succeeded run")
             }
+        }
+        // No history here (a fresh CI runner): the revision ECS itself has tagged as promoted last.
+        if let family, let tagged = try await KnownGood.lastPromoted(family: family, context: context) {
+            let by = tagged.tags[KnownGoodTags.run].map { " by \($0)" } ?? ""
+            return (tagged.arn, "tagged as promoted\(by) at \(tagged.tags[KnownGoodTags.promotedAt] ?? "?")")
         }
         for outputs in context.outputs.values {
             if case .string(let arn)? = outputs[CanaryDeployStage.Outputs.previousTaskDefinitionARN], !arn.isEmpty {
@@ -128,6 +129,7 @@ package struct RollbackStage: Stage {
             timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
         context.logger.info("\(main) is back on \(revision)")
         await KnownGood.mark(revision, context: context)
+        await KnownGood.markRolledBack(state.taskDefinition, context: context)
         return StageOutputs([Outputs.rolledBackTo: .string(revision), Outputs.taskDefinitionARN: .string(revision)])
     }
 }

@@ -52,6 +52,29 @@ import Testing
         #expect(result.logs.contains { $0.contains("tagged as promoted by test-1") }, "\(result.logs)")
     }
 
+    /// A promotion that a later rollback undid (its run was killed after promote, then recovered) does
+    /// not count; and a rollback marks the revision it leaves.
+    @Test func aRolledBackPromotionDoesNotCount() async throws {
+        let fake = webTarget()
+        var arns: [String] = []
+        for _ in 1...3 {
+            arns.append(try await fake.registerTaskDefinition(.object(["family": .string("web")]), tags: [:]).arn)
+        }
+        try await fake.tagTaskDefinition(arns[0], tags: [KnownGoodTags.promotedAt: "2026-11-20T10:00:00.000Z"])
+        try await fake.tagTaskDefinition(
+            arns[1],
+            tags: [
+                KnownGoodTags.promotedAt: "2026-11-21T10:00:00.000Z",
+                KnownGoodTags.rolledBackAt: "2026-11-21T10:00:05.000Z",
+            ])
+        _ = try await fake.updateService("web", ServiceUpdate(taskDefinition: arns[2]))
+        let result = await harness(fake).run(RollbackStage(), inputs: fast)
+        #expect(result.failure == nil)
+        #expect(try await fake.service("web")?.taskDefinition == arns[0])
+        #expect(fake.tags(of: arns[2])[KnownGoodTags.rolledBackAt] != nil)
+        #expect(fake.tags(of: arns[0])[KnownGoodTags.run] == "test-1")
+    }
+
     @Test func withoutHistoryItReturnsToWhatTheServiceRanBeforeThisRun() async throws {
         let fake = webTarget()
         _ = try await fake.updateService("web", ServiceUpdate(taskDefinition: "web:3"))

@@ -9,6 +9,8 @@ public enum KnownGoodTags {
     public static let run = "pipeline:run"
     /// The commit it was built from.
     public static let commit = "pipeline:commit"
+    /// When a rollback took the service off it: a promotion older than this does not count.
+    public static let rolledBackAt = "pipeline:rolled-back-at"
 }
 
 /// A revision with its tags.
