@@ -44,13 +44,7 @@ enum KnownGood {
         let tagged = try await context.tolerant(family) {
             try await target.taggedTaskDefinitions(family: family, tag: KnownGoodTags.promotedAt, scan: scan)
         }
-        let ours = Set(
-            context.outputs.values.compactMap { outputs -> String? in
-                guard case .string(let arn)? = outputs[RegisterTaskDefinitionStage.Outputs.taskDefinitionARN] else {
-                    return nil
-                }
-                return arn
-            })
+        let ours = Set(context.recordedStrings(RegisterTaskDefinitionStage.Outputs.taskDefinitionARN))
         return tagged.filter { revision in
             // A promotion a rollback undid later does not count.
             let promoted = revision.tags[KnownGoodTags.promotedAt] ?? ""

@@ -106,11 +106,7 @@ enum NativeSettings {
     /// Stops this run's service deployment if it is still in flight (ROLLBACK), and waits for ECS to
     /// finish rolling it back; returns whether there was one to stop or wait for.
     static func stopInFlight(_ context: StageContext, timeout: Duration, poll: Duration) async throws -> Bool {
-        var arn: String?
-        for outputs in context.outputs.values {
-            if case .string(let value)? = outputs[Outputs.serviceDeploymentARN], !value.isEmpty { arn = value }
-        }
-        guard let arn else { return false }
+        guard let arn = context.recordedStrings(Outputs.serviceDeploymentARN).first else { return false }
         let target = try context.deploymentTarget()
         guard let state = try await context.tolerant(arn, { try await target.serviceDeployment(arn) }) else {
             return false

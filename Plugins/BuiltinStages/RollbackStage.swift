@@ -60,12 +60,9 @@ package struct RollbackStage: Stage {
             let by = tagged.tags[KnownGoodTags.run].map { " by \($0)" } ?? ""
             return (tagged.arn, "tagged as promoted\(by) at \(tagged.tags[KnownGoodTags.promotedAt] ?? "?")")
         }
-        for outputs in context.outputs.values {
-            if case .string(let arn)? = outputs[CanaryDeployStage.Outputs.previousTaskDefinitionARN], !arn.isEmpty {
-                return (arn, "the revision the service ran before this run")
-            }
+        return context.recordedStrings(CanaryDeployStage.Outputs.previousTaskDefinitionARN).first.map {
+            ($0, "the revision the service ran before this run")
         }
-        return nil
     }
 
     package func run(_ context: StageContext) async throws -> StageOutputs {

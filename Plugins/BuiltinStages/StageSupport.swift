@@ -14,6 +14,14 @@ extension StageContext {
         return "\(try mainService())-canary"
     }
 
+    /// Every non-empty string an earlier stage (or its checkpoint) recorded under `key`.
+    func recordedStrings(_ key: OutputKey) -> [String] {
+        outputs.keys.sorted().compactMap { id in
+            guard case .string(let value)? = outputs[id]?[key], !value.isEmpty else { return nil }
+            return value
+        }
+    }
+
     /// `with.task_definition`, else the `task_definition_arn` output of an earlier stage.
     func taskDefinitionToDeploy(_ explicit: String?) throws -> String {
         if let explicit, !explicit.isEmpty { return explicit }

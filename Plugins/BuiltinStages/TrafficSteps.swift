@@ -55,12 +55,7 @@ enum TrafficSteps {
     }
 
     /// The routes this run recorded before shifting traffic, if it did.
-    static func recorded(_ context: StageContext) -> String? {
-        for outputs in context.outputs.values {
-            if case .string(let text)? = outputs[Outputs.trafficRoutes], !text.isEmpty { return text }
-        }
-        return nil
-    }
+    static func recorded(_ context: StageContext) -> String? { context.recordedStrings(Outputs.trafficRoutes).first }
 
     /// Puts the routes this run changed back as they were; returns how many (0 when it changed none).
     @discardableResult

@@ -44,12 +44,25 @@ package final class DiskRecorder: RunRecorder {
     }
 }
 
+/// The names every store gives files and objects made from ids, keys and stage names.
+package enum StoreNames {
+    /// Letters, digits, `-`, `_` and `.` kept; anything else (a `/` of a lock key) becomes `_`.
+    package static func safe(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+    }
+
+    /// An artifact's name, checked: a plain file name (no folder, not `.` or `..`).
+    package static func artifact(_ name: String) throws -> String {
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw PipelineError(.invalidInput, "artifact name '\(name)' must be a plain file name")
+        }
+        return name
+    }
+}
+
 /// Log file names for stage ids.
 enum LogFiles {
-    static func fileName(_ stage: String) -> String {
-        let safe = stage.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" }
-        return String(safe) + ".log"
-    }
+    static func fileName(_ stage: String) -> String { StoreNames.safe(stage) + ".log" }
 }
 
 /// An append-only text file; each line is one `write` call (atomic for lines under PIPE_BUF with O_APPEND).
@@ -76,12 +89,7 @@ final class AppendFile: LogSink {
 struct ArtifactFolder: ArtifactSink {
     let path: String
 
-    private func file(_ name: String) throws -> String {
-        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
-            throw PipelineError(.invalidInput, "artifact name '\(name)' must be a plain file name")
-        }
-        return "\(path)/\(name)"
-    }
+    private func file(_ name: String) throws -> String { "\(path)/\(try StoreNames.artifact(name))" }
 
     func save(_ name: String, data: Data) throws { try Posix.writeAtomically(data, to: try file(name)) }
 

@@ -11,12 +11,7 @@ final class EventLog: Sendable {
     let path: String
     private let fd: Mutex<Int32>
 
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = RunRecordCoding.encoder.dateEncodingStrategy
-        return e
-    }()
+    static let encoder = RunRecordCoding.lineEncoder
 
     init(path: String) throws {
         self.path = path

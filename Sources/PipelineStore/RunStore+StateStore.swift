@@ -40,7 +40,7 @@ extension RunStore: StateStore {
         let folder = "\(root)/watch/leases"
         try Posix.makeDirectory("\(root)/watch")
         try Posix.makeDirectory(folder)
-        guard let lock = try FileLock.tryLock("\(folder)/\(TargetLock.safe(name)).lock") else { return nil }
+        guard let lock = try FileLock.tryLock("\(folder)/\(StoreNames.safe(name)).lock") else { return nil }
         return FolderLease(key: name, lock: lock)
     }
 

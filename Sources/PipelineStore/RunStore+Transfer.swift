@@ -34,12 +34,10 @@ extension RunStore: StateTransfer {
             try Posix.writeAtomically(Data(text.utf8), to: "\(folder)/pipeline.yml")
         }
         try Posix.writeAtomically(try RunRecordCoding.encoder.encode(record), to: "\(folder)/run.json")
-        let counterPath = "\(root)/runs/\(record.pipeline)/last-number"
-        let last =
-            (try? String(contentsOfFile: counterPath, encoding: .utf8)).flatMap {
-                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
-            } ?? 0
-        if record.number > last { try Posix.writeAtomically(Data("\(record.number)\n".utf8), to: counterPath) }
+        if record.number > lastNumber(pipeline: record.pipeline) {
+            try Posix.writeAtomically(
+                Data("\(record.number)\n".utf8), to: "\(root)/runs/\(record.pipeline)/last-number")
+        }
         try index.write(RunSummary(record), slot: try index.nextSlot())
         return true
     }

@@ -50,6 +50,13 @@ package struct RunStore: Sendable {
 
     func runFolder(pipeline: String, number: Int) -> String { "\(root)/runs/\(pipeline)/\(number)" }
 
+    /// The last run number given out for a pipeline (`runs/PIPELINE/last-number`; 0 before the first).
+    func lastNumber(pipeline: String) -> Int {
+        (try? String(contentsOfFile: "\(root)/runs/\(pipeline)/last-number", encoding: .utf8)).flatMap {
+            Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        } ?? 0
+    }
+
     /// The pipelines that have recorded runs, sorted.
     package var recordedPipelines: [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/runs")) ?? []
@@ -77,11 +84,7 @@ package struct RunStore: Sendable {
         let pipelineFolder = "\(root)/runs/\(pipeline.name)"
         try Posix.makeDirectory(pipelineFolder)
         let counterPath = "\(pipelineFolder)/last-number"
-        let last =
-            (try? String(contentsOfFile: counterPath, encoding: .utf8)).flatMap {
-                Int($0.trimmingCharacters(in: .whitespacesAndNewlines))
-            } ?? 0
-        var number = last + 1
+        var number = lastNumber(pipeline: pipeline.name) + 1
         while FileManager.default.fileExists(atPath: runFolder(pipeline: pipeline.name, number: number)) { number += 1 }
         try Posix.writeAtomically(Data("\(number)\n".utf8), to: counterPath)
         let folder = runFolder(pipeline: pipeline.name, number: number)
@@ -198,10 +201,14 @@ package enum RunRecordCoding {
     /// The same, with camelCase Swift names written snake_case (for types without their own coding keys).
     package static let snakeCaseEncoder = makeEncoder(snakeCase: true)
 
-    private static func makeEncoder(snakeCase: Bool = false) -> JSONEncoder {
+    /// The same on one line (events.jsonl, S3 journals).
+    package static let lineEncoder = makeEncoder(oneLine: true)
+
+    private static func makeEncoder(snakeCase: Bool = false, oneLine: Bool = false) -> JSONEncoder {
         let e = JSONEncoder()
         if snakeCase { e.keyEncodingStrategy = .convertToSnakeCase }
-        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.outputFormatting =
+            oneLine ? [.sortedKeys, .withoutEscapingSlashes] : [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         e.dateEncodingStrategy = .custom { date, encoder in
             var c = encoder.singleValueContainer()
             try c.encode(Timestamp.precise(date))

@@ -22,12 +22,8 @@ package final class TargetLock: TargetLease {
         self.holder = holder
     }
 
-    static func safe(_ key: String) -> String {
-        String(key.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
-    }
-
-    static func path(_ store: RunStore, key: String) -> String { "\(store.root)/locks/\(safe(key)).lock" }
-    static func marker(_ store: RunStore, key: String) -> String { "\(store.root)/locks/\(safe(key)).run" }
+    static func path(_ store: RunStore, key: String) -> String { "\(store.root)/locks/\(StoreNames.safe(key)).lock" }
+    static func marker(_ store: RunStore, key: String) -> String { "\(store.root)/locks/\(StoreNames.safe(key)).run" }
 
     /// Takes the lock without waiting; nil when another process holds it.
     package static func tryAcquire(_ store: RunStore, key: String, holder: String) throws -> TargetLock? {

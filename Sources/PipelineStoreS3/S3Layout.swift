@@ -15,10 +15,6 @@ struct S3Layout: Sendable {
         self.prefix = p
     }
 
-    static func safe(_ name: String) -> String {
-        String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
-    }
-
     func runFolder(_ runID: String) -> String {
         let (pipeline, number) = RunStore.parse(runID: runID) ?? (runID, 0)
         return "\(prefix)runs/\(pipeline)/\(number)/"
@@ -47,27 +43,21 @@ struct S3Layout: Sendable {
     }
 
     var locksPrefix: String { "\(prefix)locks/" }
-    func lock(_ key: String) -> String { locksPrefix + Self.safe(key) + ".json" }
+    func lock(_ key: String) -> String { locksPrefix + StoreNames.safe(key) + ".json" }
     func quarantinePrefix(_ pipeline: String) -> String { "\(prefix)quarantine/\(pipeline)/" }
     func quarantine(_ pipeline: String, _ sha: String) -> String { quarantinePrefix(pipeline) + "\(sha).json" }
     func cursors(_ repositoryKey: String) -> String { cursorsOf(file: cursorFileName(repositoryKey)) }
     /// The cursors object of a repository key in its file-name form.
     func cursorsOf(file name: String) -> String { "\(prefix)watch/\(name)/cursors.json" }
     var watchPrefix: String { "\(prefix)watch/" }
-    func lease(_ name: String) -> String { "\(prefix)watch/leases/\(Self.safe(name)).json" }
+    func lease(_ name: String) -> String { "\(prefix)watch/leases/\(StoreNames.safe(name)).json" }
 }
 
-/// JSON as the state is written: the run store's record format, compact lines for journals.
+/// JSON as the state is written: the run store's record format, its compact lines for journals.
 enum StateCoding {
     static let encoder = RunRecordCoding.encoder
-    static let recordEncoder = RunRecordCoding.encoder
     static let decoder = RunRecordCoding.decoder
-    static let lineEncoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = RunRecordCoding.encoder.dateEncodingStrategy
-        return e
-    }()
+    static let lineEncoder = RunRecordCoding.lineEncoder
 }
 
 /// The writes and reads of state objects more than one place makes.

@@ -48,7 +48,7 @@ final class S3Lease: TargetLease {
     }
     private let state: Mutex<State>
     private let heartbeat = Mutex<Task<Void, Never>?>(nil)
-    private let writes = Mutex<Task<Void, any Error>?>(nil)
+    private let writes = SerialTasks()
     /// The run that held the target before and died with it marked active, if any.
     let previousActive: String?
 
@@ -148,16 +148,7 @@ final class S3Lease: TargetLease {
     /// Writes the lease with `change` applied and a new expiry, on the condition that it is still ours.
     /// Writes are serialised (the heartbeat and a stage's confirmation never race on one ETag).
     private func write(_ change: @escaping @Sendable (inout LeaseDocument) -> Void = { _ in }) async throws {
-        let task = writes.withLock { last -> Task<Void, any Error> in
-            let previous = last
-            let next = Task { [self] in
-                _ = try? await previous?.value
-                try await self.writeNow(change)
-            }
-            last = next
-            return next
-        }
-        try await task.value
+        try await writes.run { [self] in try await self.writeNow(change) }
     }
 
     private func writeNow(_ change: (inout LeaseDocument) -> Void) async throws {
@@ -217,7 +208,7 @@ final class S3Lease: TargetLease {
 
     func release() async {
         heartbeat.withLock { $0?.cancel() }
-        _ = try? await writes.withLock({ $0 })?.value
+        await writes.drain()
         let done = state.withLock { s -> Bool in
             defer { s.released = true }
             return s.released || s.lost != nil

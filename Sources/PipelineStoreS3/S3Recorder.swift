@@ -25,7 +25,7 @@ final class S3Recorder: RunRecorder {
         var closed = false
     }
     private let pending: Mutex<Pending>
-    private let chain = Mutex<Task<Void, any Error>?>(nil)
+    private let uploads = SerialTasks()
     private let ticker = Mutex<Task<Void, Never>?>(nil)
     /// How often buffered lines are written while a stage runs.
     static let flushInterval: Duration = .seconds(5)
@@ -45,6 +45,9 @@ final class S3Recorder: RunRecorder {
         }
         ticker.withLock { $0 = task }
     }
+
+    /// `write` keeps the record until the next flush.
+    var buffersWrites: Bool { true }
 
     func append(_ event: RunEvent) throws { pending.withLock { $0.journal.append(JournalLine(event: event)) } }
 
@@ -73,18 +76,7 @@ final class S3Recorder: RunRecorder {
     }
 
     /// Flushes are serialised: each waits for the one before it.
-    func flush() async throws {
-        let task = chain.withLock { last -> Task<Void, any Error> in
-            let previous = last
-            let next = Task { [self] in
-                _ = try? await previous?.value
-                try await self.upload()
-            }
-            last = next
-            return next
-        }
-        try await task.value
-    }
+    func flush() async throws { try await uploads.run { [self] in try await self.upload() } }
 
     private func upload() async throws {
         let (record, journal, etag, chunk, artifacts) = pending.withLock { p in
@@ -115,7 +107,7 @@ final class S3Recorder: RunRecorder {
             let newTag: String
             do {
                 newTag = try await s3.put(
-                    layout.runRecord(runID), try StateCoding.recordEncoder.encode(record), condition: .matches(etag),
+                    layout.runRecord(runID), try StateCoding.encoder.encode(record), condition: .matches(etag),
                     contentType: "application/json")
             } catch  where S3.isConditionFailure(error) {
                 pending.withLock { $0.closed = true }
@@ -163,19 +155,7 @@ struct JournalLog: LogSink {
 struct S3Artifacts: ArtifactSink {
     let recorder: S3Recorder
 
-    private func check(_ name: String) throws {
-        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
-            throw PipelineError(.invalidInput, "artifact name '\(name)' must be a plain file name")
-        }
-    }
+    func save(_ name: String, data: Data) throws { recorder.saveArtifact(try StoreNames.artifact(name), data) }
 
-    func save(_ name: String, data: Data) throws {
-        try check(name)
-        recorder.saveArtifact(name, data)
-    }
-
-    func load(_ name: String) throws -> Data? {
-        try check(name)
-        return recorder.artifact(name)
-    }
+    func load(_ name: String) throws -> Data? { recorder.artifact(try StoreNames.artifact(name)) }
 }

@@ -17,7 +17,7 @@ extension S3StateStore: StateTransfer {
     /// with it).
     package func writeFinished(_ record: RunRecord) async throws {
         try await s3.put(
-            layout.runRecord(record.id), try StateCoding.recordEncoder.encode(record), contentType: "application/json")
+            layout.runRecord(record.id), try StateCoding.encoder.encode(record), contentType: "application/json")
         try await objects.putIndex(RunSummary(record))
     }
 
@@ -25,7 +25,7 @@ extension S3StateStore: StateTransfer {
         let record = bundle.record
         do {
             try await s3.put(
-                layout.runRecord(record.id), try StateCoding.recordEncoder.encode(record), condition: .absent,
+                layout.runRecord(record.id), try StateCoding.encoder.encode(record), condition: .absent,
                 contentType: "application/json")
         } catch  where S3.isConditionFailure(error) {
             return false

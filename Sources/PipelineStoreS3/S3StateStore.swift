@@ -82,7 +82,7 @@ package struct S3StateStore: StateStore {
             let etag: String
             do {
                 etag = try await s3.put(
-                    layout.runRecord(record.id), try StateCoding.recordEncoder.encode(record), condition: .absent,
+                    layout.runRecord(record.id), try StateCoding.encoder.encode(record), condition: .absent,
                     contentType: "application/json")
             } catch  where S3.isConditionFailure(error) {
                 continue  // another process has this number
@@ -142,7 +142,7 @@ package struct S3StateStore: StateStore {
         }
         do {
             try await s3.put(
-                layout.runRecord(runID), try StateCoding.recordEncoder.encode(repaired), condition: .matches(etag),
+                layout.runRecord(runID), try StateCoding.encoder.encode(repaired), condition: .matches(etag),
                 contentType: "application/json")
             try? await objects.putIndex(RunSummary(repaired))
         } catch  where S3.isConditionFailure(error) {

@@ -30,8 +30,10 @@ import Testing
             try ProcessRunner.start(binary, arguments, cwd: folder, environment: environment)
         }
 
-        func pull() throws {
-            _ = try ProcessRunner.run("git", ["-C", folder, "pull", "-q", "--ff-only"])
+        /// `pipeline runs --json` as seen from this machine.
+        func runs(limit: Int) async throws -> [[String: Any]] {
+            let out = try await run(["runs", "--json", "--limit", String(limit)])
+            return (try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]]) ?? []
         }
     }
 
@@ -257,10 +259,7 @@ import Testing
         let replicaA = try first.start(
             ["watch", "--repo", s.repo.path, "--poll", "200ms", "--branch", "main"], binary: CLI.testkitBinary)
         let observer = try await Self.machine(s, state: state, clone: false)
-        func records() async throws -> [[String: Any]] {
-            let out = try await observer.run(["runs", "--json", "--limit", "50"])
-            return (try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]]) ?? []
-        }
+        func records() async throws -> [[String: Any]] { try await observer.runs(limit: 50) }
         #expect(
             await eventually(.seconds(60)) { try await records().contains { $0["status"] as? String == "running" } })
         replicaA.signal(SIGKILL)
@@ -316,10 +315,7 @@ import Testing
             }
         }
         let observer = try await Self.machine(s, state: state, clone: false)
-        func records() async throws -> [[String: Any]] {
-            let out = try await observer.run(["runs", "--json", "--limit", "200"])
-            return (try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]]) ?? []
-        }
+        func records() async throws -> [[String: Any]] { try await observer.runs(limit: 200) }
         #expect(await eventually(.seconds(30)) { try await records().count >= 1 })
         var shas: [String] = []
         for i in 0..<20 {

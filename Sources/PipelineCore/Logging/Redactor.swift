@@ -23,6 +23,14 @@ public struct Redactor: Sendable {
     /// Whether the text holds a secret value.
     public func containsSecret(_ text: String) -> Bool { secrets.contains { text.contains($0) } }
 
+    /// Outputs with every secret value in their strings replaced by `***`.
+    func redact(_ outputs: StageOutputs) -> StageOutputs {
+        outputs.mapValues { value in
+            if case .string(let s) = value { return .string(redact(s)) }
+            return value
+        }
+    }
+
     /// The text with every secret value replaced by `***`.
     public func redact(_ text: String) -> String {
         guard !secrets.isEmpty else { return text }

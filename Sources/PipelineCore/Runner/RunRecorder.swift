@@ -14,11 +14,16 @@ public protocol RunRecorder: Sendable {
     /// before each stage starts and when the run ends; a recorder that writes durably at once (the
     /// state folder) has nothing to do.
     func flush() async throws
+    /// True when `write` only keeps the record until `flush` (cheap): the runner then hands it the
+    /// record at every stage start, where a durable writer gets a snapshot at most every 250 ms.
+    var buffersWrites: Bool { get }
 }
 
 extension RunRecorder {
     /// Nothing to do: `append` and `write` were durable when they returned.
     public func flush() async throws {}
+    /// False: `write` is durable, and costs a file write.
+    public var buffersWrites: Bool { false }
 }
 
 /// What a run holds while it changes its target: a lock whose lease another process can take over

@@ -237,7 +237,8 @@ struct RunState {
         let stageStart = ContinuousClock.now
         record.stages[index].status = .running
         record.stages[index].startedAt = Date()
-        try save(force: true)
+        // A buffering recorder flushes next: the record it sends must say which stage is running.
+        try save(force: job.recorder.buffersWrites)
         try emit(RunEvent(.stageStarted, run: record.id, stage: step.id, message: step.uses))
         try await job.recorder.flush()
 
@@ -333,11 +334,7 @@ struct RunState {
         if let message = job.control.takeFailure(stage: stageID) { return .failure(.failed, message) }
         switch result {
         case .success(let outputs):
-            return .success(
-                outputs.mapValues { value in
-                    if case .string(let s) = value { return .string(redactor.redact(s)) }
-                    return value
-                })
+            return .success(redactor.redact(outputs))
         case .failure(let error as StageTimeout):
             return .failure(.timedOut, "timed out after \(DurationFormat.format(error.limit))")
         case .failure(is CancellationError):
@@ -357,11 +354,7 @@ struct RunState {
         return { outputs in
             guard var record = control.latestRecord, let i = record.stages.firstIndex(where: { $0.id == stageID })
             else { return }
-            let clean = outputs.mapValues { value -> OutputValue in
-                if case .string(let s) = value { return .string(redactor.redact(s)) }
-                return value
-            }
-            record.stages[i].outputs.merge(clean) { _, new in new }
+            record.stages[i].outputs.merge(redactor.redact(outputs)) { _, new in new }
             control.update(record)
             try recorder.write(record)
             try await recorder.flush()
