@@ -32,14 +32,13 @@ struct S3Layout: Sendable {
     func counter(_ pipeline: String) -> String { "\(prefix)runs/\(pipeline)/last-number" }
 
     var indexPrefix: String { "\(prefix)index/" }
-    /// Newest first in key order: 13 digits of (10^13 − 1 − start time in ms), then the run id.
+    /// Newest first in key order: 13 digits of (10^13 − 1 − start time in ms), then the run id. The
+    /// time is taken as the record writes it (milliseconds), so that the run's own summary and one read
+    /// back from run.json name the same entry.
     func indexEntry(_ summary: RunSummary) -> String {
-        indexEntry(id: summary.id, startedAt: summary.startedAt)
-    }
-    func indexEntry(id: String, startedAt: Date) -> String {
-        let ms = max(0, min(9_999_999_999_999, Int64((startedAt.timeIntervalSince1970 * 1000).rounded(.down))))
+        let ms = max(0, min(9_999_999_999_999, Timestamp.milliseconds(summary.startedAt)))
         let inverted = String(9_999_999_999_999 - ms)
-        return indexPrefix + String(repeating: "0", count: 13 - inverted.count) + inverted + "_" + id + ".json"
+        return indexPrefix + String(repeating: "0", count: 13 - inverted.count) + inverted + "_" + summary.id + ".json"
     }
 
     var locksPrefix: String { "\(prefix)locks/" }

@@ -48,7 +48,7 @@ import Testing
 
     @Test func canaryStrategyIsFollowedToTheEnd() async throws {
         let s = try await Self.setup(
-            strategy: "strategy: canary\n      canary_percent: 10\n      canary_bake_time: 2m\n      bake_time: 1m")
+            strategy: "strategy: canary\n      canary_percent: 10\n      canary_bake_time: 2m\n      bake_time: 3m")
         let out = try await s.run(["run", "native"])
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
         let all = try await Self.deployments(s)
@@ -60,7 +60,7 @@ import Testing
         let canary = config["canaryConfiguration"] as? [String: Any] ?? [:]
         #expect(canary["canaryPercent"] as? Double == 10)
         #expect(canary["canaryBakeTimeInMinutes"] as? Int == 2)
-        #expect(config["bakeTimeInMinutes"] as? Int == 1)
+        #expect(config["bakeTimeInMinutes"] as? Int == 3)
         let alarms = config["alarms"] as? [String: Any] ?? [:]
         #expect(alarms["alarmNames"] as? [String] == ["\(s.name)-5xx"])
         #expect(alarms["rollback"] as? Bool == true)

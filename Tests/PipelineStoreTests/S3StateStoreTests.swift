@@ -36,6 +36,22 @@ import Testing
         }
     }
 
+    /// A run's summary in memory and the same summary read back from run.json (milliseconds) name one
+    /// index entry: a repaired or recovered run must not be listed twice.
+    @Test func indexEntriesDoNotDependOnSubMillisecondTime() throws {
+        let layout = S3Layout(prefix: "p")
+        for fraction in stride(from: 0.0, to: 0.001, by: 0.0000371) {
+            var record = RunRecord(
+                id: "web-1", number: 1, pipeline: samplePipeline(), trigger: "push", commit: sampleCommit,
+                repository: nil, startedBy: "t", pid: 1, workingDirectory: "/",
+                startedAt: Date(timeIntervalSince1970: 1_795_000_000.363 + fraction), dryRun: false)
+            record.status = .running
+            let readBack = try StateCoding.decoder.decode(
+                RunRecord.self, from: try StateCoding.encoder.encode(record))
+            #expect(layout.indexEntry(RunSummary(record)) == layout.indexEntry(RunSummary(readBack)))
+        }
+    }
+
     @Test func missingBucketIsBadInput() async throws {
         let moto = try await offThread { try Moto.shared() }
         let store = try S3StateStore(
