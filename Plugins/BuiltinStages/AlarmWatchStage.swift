@@ -13,7 +13,7 @@ package struct AlarmWatchStage: Stage {
         summary:
             "Watches CloudWatch alarms for a bake time; fails at once, naming the alarm, on any transition to ALARM since the run's alarm baseline.",
         inputs: Inputs.self,
-        outputs: [Outputs.alarmsChecked], usesTarget: true)
+        outputs: [Outputs.alarmsChecked, Outputs.bakeSkippedBy], usesTarget: true)
 
     /// What `alarm-watch` takes under `with:`.
     package struct Inputs: InputDeclarations {
@@ -43,6 +43,8 @@ package struct AlarmWatchStage: Stage {
     package enum Outputs {
         /// How many alarms were judged.
         package static let alarmsChecked: OutputKey = "alarms_checked"
+        /// Who ended the bake early with `pipeline skip-bake` (absent when it ran its full time).
+        package static let bakeSkippedBy: OutputKey = "bake_skipped_by"
     }
 
     package init() {}
@@ -108,8 +110,14 @@ package struct AlarmWatchStage: Stage {
         let deadline = ContinuousClock.now + bake
         var checks = 1
         var failures = TransientFailures()
+        let timer = context.bake()
+        defer { timer.end() }
+        var skipped: OperatorRequest?
         while ContinuousClock.now < deadline {
-            try await context.sleep(for: min(poll, deadline - ContinuousClock.now))
+            if let skip = try await timer.sleep(for: min(poll, deadline - ContinuousClock.now)) {
+                skipped = skip
+                break
+            }
             checks += 1
             do {
                 if let found = try await watched.check() { throw StageFailure(found.message) }
@@ -121,9 +129,18 @@ package struct AlarmWatchStage: Stage {
                 try failures.absorb(error) { logger.warning("\($0)") }
             }
         }
+        var outputs = StageOutputs([Outputs.alarmsChecked: .number(Double(watched.entries.count))])
+        if let skipped {
+            let watchedFor = DurationFormat.format(bake - (deadline - ContinuousClock.now))
+            context.logger.info(
+                "bake ended early by \(skipped.by) (\(skipped.from)) after \(watchedFor)\(skipped.comment.map { ": \($0)" } ?? ""); no alarm went to ALARM (\(checks) checks)\(judge.summary)"
+            )
+            outputs[Outputs.bakeSkippedBy] = .string(skipped.by)
+            return outputs
+        }
         context.logger.info(
             "no alarm went to ALARM in \(DurationFormat.format(bake)) (\(checks) checks)\(judge.summary)")
-        return StageOutputs([Outputs.alarmsChecked: .number(Double(watched.entries.count))])
+        return outputs
     }
 
     /// A bake judged by metric checks only (no alarm named).
@@ -138,8 +155,13 @@ package struct AlarmWatchStage: Stage {
         }
         try await judge.look(target)
         let deadline = ContinuousClock.now + inputs.bakeTime
+        let timer = context.bake()
+        defer { timer.end() }
         while ContinuousClock.now < deadline {
-            try await context.sleep(for: min(inputs.pollInterval, deadline - ContinuousClock.now))
+            if let skip = try await timer.sleep(for: min(inputs.pollInterval, deadline - ContinuousClock.now)) {
+                context.logger.info("bake ended early by \(skip.by) (\(skip.from))\(judge.summary)")
+                return StageOutputs([Outputs.alarmsChecked: 0, Outputs.bakeSkippedBy: .string(skip.by)])
+            }
             try await judge.look(target)
         }
         context.logger.info("no metric check failed in \(DurationFormat.format(inputs.bakeTime))\(judge.summary)")

@@ -33,6 +33,8 @@ enum TrafficSteps {
         try await context.checkpoint(
             StageOutputs([Outputs.trafficRoutes: .string(original), Outputs.canaryTargetGroup: .string(plan.canary)]))
         var last = 0
+        let timer = context.bake()
+        defer { timer.end() }
         for (i, percent) in steps.enumerated() {
             let forward = [
                 WeightedTarget(targetGroup: plan.main, weight: 100 - percent),
@@ -46,7 +48,11 @@ enum TrafficSteps {
             context.logger.info(
                 "traffic step \(i + 1)/\(steps.count): main \(100 - percent)%, canary \(percent)% on \(routes.count) route(s); watching for \(DurationFormat.format(bake))"
             )
-            try await context.sleep(for: bake)
+            if let skip = try await timer.sleep(for: bake) {
+                context.logger.info(
+                    "bake of step \(i + 1) ended early by \(skip.by) (\(skip.from))\(skip.comment.map { ": \($0)" } ?? "")"
+                )
+            }
         }
         return StageOutputs([
             Outputs.trafficRoutes: .string(original), Outputs.canaryTargetGroup: .string(plan.canary),

@@ -19,7 +19,7 @@ public struct PipelineCommand: AsyncParsableCommand {
             RunCommand.self, WatchCommand.self, RunsCommand.self, ShowCommand.self, LogsCommand.self,
             ValidateCommand.self,
             StagesCommand.self, AgentCommand.self, RecoverCommand.self, StatusCommand.self, RollbackCommand.self,
-            StateCommand.self,
+            StateCommand.self, ApproveCommand.self, RejectCommand.self, AbortCommand.self, SkipBakeCommand.self,
         ]
     )
 

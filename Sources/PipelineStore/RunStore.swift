@@ -138,7 +138,7 @@ package struct RunStore: Sendable {
         var record = record
         record.status = .interrupted
         record.error = record.error ?? "the process that ran it (pid \(record.pid)) stopped before the run ended"
-        for i in record.stages.indices where record.stages[i].status == .running {
+        for i in record.stages.indices where record.stages[i].status.isActive {
             record.stages[i].status = .cancelled
             record.stages[i].error = "interrupted"
         }

@@ -56,6 +56,13 @@ package protocol StateStore: Sendable {
     func tryLease(_ name: String, holder: LeaseHolder) async throws -> (any Lease)?
     /// Watch's cursors of one repository.
     func cursors(repositoryKey: String) async throws -> any CursorStorage
+
+    /// Records an operator's request for a run (approve, reject, abort, skip-bake) for its process to act on.
+    func postRequest(_ request: OperatorRequest, runID: String) async throws
+    /// The requests recorded for a run, oldest first.
+    func requests(runID: String) async throws -> [OperatorRequest]
+    /// How often a running run looks for new requests.
+    var requestPollInterval: Duration { get }
 }
 
 /// Who takes a lock: shown to whoever waits for it.

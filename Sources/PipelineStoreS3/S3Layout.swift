@@ -28,6 +28,10 @@ struct S3Layout: Sendable {
         journalPrefix(runID) + String(repeating: "0", count: max(0, 8 - String(n).count)) + "\(n).jsonl"
     }
     func artifact(_ runID: String, _ name: String) -> String { runFolder(runID) + "artifacts/\(name)" }
+    func requestsPrefix(_ runID: String) -> String { runFolder(runID) + "requests/" }
+    func request(_ runID: String, _ request: OperatorRequest) -> String {
+        requestsPrefix(runID) + "\(Timestamp.milliseconds(request.at))-\(StoreNames.safe(request.id)).json"
+    }
     /// The last run number given out for a pipeline (a hint: `run.json` created with `If-None-Match` is the claim).
     func counter(_ pipeline: String) -> String { "\(prefix)runs/\(pipeline)/last-number" }
 

@@ -136,7 +136,7 @@ package struct S3StateStore: StateStore {
         repaired.error =
             repaired.error
             ?? "the process that ran it (pid \(record.pid), \(record.startedBy)) stopped before the run ended"
-        for i in repaired.stages.indices where repaired.stages[i].status == .running {
+        for i in repaired.stages.indices where repaired.stages[i].status.isActive {
             repaired.stages[i].status = .cancelled
             repaired.stages[i].error = "interrupted"
         }

@@ -70,6 +70,8 @@ struct RunExecutor {
         }
         try await onStart(recorder, record)
         lock.onLost { reason in control.cancel(reason: "lost the target's lease: \(reason)") }
+        let requests = RequestPoller.start(store: store, runID: record.id, control: control)
+        defer { requests.cancel() }
         let runner = Runner(
             registry: registry, environment: environment, history: store.history, services: services,
             observer: progress)

@@ -76,6 +76,8 @@ final class ProgressRenderer: RunObserver {
         case .note: line += event.message ?? ""
         case .recoveryStarted: line += "recovering \(event.run): \(event.message ?? "")"
         case .runFinished: line += "run \(event.run) \(event.status ?? "")"
+        case .stageWaiting: line += "stage \(event.stage ?? "") \(event.status ?? ""): \(event.message ?? "")"
+        case .operatorRequest: line += "operator: \(event.message ?? "")"
         }
         Terminal.write(line + "\n")
     }
@@ -106,6 +108,10 @@ final class ProgressRenderer: RunObserver {
             Terminal.write("\r\u{1B}[2K· \(event.message ?? "")\n")
         case .recoveryStarted:
             Terminal.write("\r\u{1B}[2K↺ recovering \(event.run): \(event.message ?? "")\n")
+        case .stageWaiting:
+            Terminal.write("\r\u{1B}[2K⏸ \(event.stage ?? "") \(event.status ?? ""): \(event.message ?? "")\n")
+        case .operatorRequest:
+            Terminal.write("\r\u{1B}[2K· operator: \(event.message ?? "")\n")
         case .runFinished:
             break
         }

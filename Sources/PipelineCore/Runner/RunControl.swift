@@ -10,13 +10,45 @@ public final class RunControl: Sendable {
         var current: Task<StageOutputs, any Error>?
         var record: RunRecord?
         var recorder: (any RunRecorder)?
+        var observer: (any RunObserver)?
         var interrupted = false
     }
 
     private let state = Mutex(State())
 
+    /// Where the run's stages wait for operators' requests.
+    public let desk = OperatorDesk()
+
     /// A control with nothing requested.
     public init() {}
+
+    /// An operator's request from outside the process: `abort` cancels the run (its `on_failure` runs, as
+    /// on Ctrl-C), the others go to the stage waiting for them. The answer is recorded as an event that
+    /// carries the request, which is how the asking process learns it.
+    @discardableResult
+    public func deliver(_ request: OperatorRequest) -> (answer: OperatorAnswer, reason: String) {
+        let (record, recorder, observer) = state.withLock { s in
+            (s.interrupted ? nil : s.record, s.recorder, s.observer)
+        }
+        let running = record.map { !$0.status.isFinal } ?? false
+        var result: (answer: OperatorAnswer, reason: String)
+        if !running {
+            result = (.ignored, "the run is not running")
+        } else if request.kind == .abort {
+            cancel(reason: "aborted by \(request.by)\(request.comment.map { ": \($0)" } ?? "")")
+            result = (.taken, "taken")
+        } else {
+            result = desk.deliver(request)
+        }
+        if let recorder, let record {
+            let message = result.answer == .taken ? request.summary : "\(request.summary) — ignored: \(result.reason)"
+            let event = RunEvent(
+                .operatorRequest, run: record.id, status: result.answer.rawValue, message: message, request: request)
+            try? recorder.append(event)
+            observer?.event(event, record: record)
+        }
+        return result
+    }
 
     /// Cancels the run: no further main stage starts and the running one is cancelled.
     public func cancel(reason: String) {
@@ -54,7 +86,12 @@ public final class RunControl: Sendable {
     func update(_ record: RunRecord) { state.withLock { $0.record = record } }
 
     /// The runner's recorder, for `interrupt`.
-    func attach(_ recorder: any RunRecorder) { state.withLock { $0.recorder = recorder } }
+    func attach(_ recorder: any RunRecorder, observer: (any RunObserver)? = nil) {
+        state.withLock {
+            $0.recorder = recorder
+            $0.observer = observer
+        }
+    }
 
     /// A hard stop (a second signal): the runner records the run as `interrupted` — running stages
     /// `cancelled`, the reason as its error — and nothing more is written for it by this process. The
@@ -70,7 +107,7 @@ public final class RunControl: Sendable {
             record.status = .interrupted
             record.error = "stopped by \(reason) before the run ended"
             record.endedAt = Date()
-            for i in record.stages.indices where record.stages[i].status == .running {
+            for i in record.stages.indices where record.stages[i].status.isActive {
                 record.stages[i].status = .cancelled
                 record.stages[i].error = "interrupted by \(reason)"
             }

@@ -31,7 +31,12 @@ extension RunRecord {
                     durationMs = event.durationMs ?? durationMs
                     error = event.message ?? error
                 }
-            case .runStarted, .onFailureStarted, .cancelRequested, .note, .recoveryStarted:
+            case .stageWaiting:
+                guard let i = event.stage.flatMap({ indexByID[$0] }), stages[i].status.isActive,
+                    let status = event.status.flatMap(StageStatus.init(rawValue:)), status.isActive
+                else { continue }
+                stages[i].status = status
+            case .runStarted, .onFailureStarted, .cancelRequested, .note, .recoveryStarted, .operatorRequest:
                 continue
             }
         }

@@ -23,6 +23,11 @@ public enum RunStatus: String, Sendable, Codable, CaseIterable {
 public enum StageStatus: String, Sendable, Codable {
     case pending, running, succeeded, failed, cancelled, skipped
     case timedOut = "timed_out"
+    /// Running, and waiting for an operator (an `approval` stage).
+    case waiting
+
+    /// Started and not ended: `running` or `waiting`.
+    public var isActive: Bool { self == .running || self == .waiting }
 }
 
 /// One stage of a run as recorded.
@@ -191,6 +196,10 @@ public struct RunEvent: Sendable, Codable, Hashable {
         case note
         case recoveryStarted = "recovery_started"
         case runFinished = "run_finished"
+        /// A stage started (status `waiting`) or stopped (status `running`) waiting for an operator.
+        case stageWaiting = "stage_waiting"
+        /// An operator's request and the engine's answer (`taken` or `ignored`) in `status`.
+        case operatorRequest = "operator_request"
     }
 
     /// When it happened.
@@ -209,12 +218,15 @@ public struct RunEvent: Sendable, Codable, Hashable {
     public var durationMs: Int64?
     /// What the stage returned.
     public var outputs: StageOutputs?
+    /// The operator request this event answers.
+    public var request: OperatorRequest?
 
     /// An event.
     public init(
         _ type: Kind, run: String, stage: String? = nil, status: String? = nil, message: String? = nil,
-        durationMs: Int64? = nil, outputs: StageOutputs? = nil, time: Date = Date()
+        durationMs: Int64? = nil, outputs: StageOutputs? = nil, request: OperatorRequest? = nil, time: Date = Date()
     ) {
+        self.request = request
         self.time = time
         self.type = type
         self.run = run
@@ -226,7 +238,7 @@ public struct RunEvent: Sendable, Codable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, type, run, stage, status, message, outputs
+        case time, type, run, stage, status, message, outputs, request
         case durationMs = "duration_ms"
     }
 }

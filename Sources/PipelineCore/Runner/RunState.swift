@@ -26,7 +26,7 @@ struct RunState {
     }
 
     mutating func execute() async throws {
-        job.control.attach(job.recorder)
+        job.control.attach(job.recorder, observer: runner.observer)
         record.status = .running
         try save(force: true)
         try emit(RunEvent(.runStarted, run: record.id, message: "\(record.pipeline) at \(record.commit.shortSHA)"))
@@ -112,14 +112,14 @@ struct RunState {
             window.changesTarget(step) && ![.pending, .skipped].contains(record.stages[i].status)
         }
         let interrupted = record.stages.enumerated().first { i, stage in
-            i < offset && [.running, .cancelled].contains(stage.status)
+            i < offset && [.running, .waiting, .cancelled].contains(stage.status)
         }
         let note =
             changed
             ? "the process that ran it (pid \(record.pid), \(record.startedBy)) died during stage '\(interrupted?.element.id ?? "?")'; running on_failure"
             : "the process that ran it (pid \(record.pid)) died before the run changed anything"
         record.recovery = RecoveryInfo(by: by, startedAt: Date(), note: note)
-        for i in record.stages.indices where i < offset && record.stages[i].status == .running {
+        for i in record.stages.indices where i < offset && record.stages[i].status.isActive {
             record.stages[i].status = .cancelled
             record.stages[i].error = "interrupted: the process died"
         }
@@ -194,7 +194,7 @@ struct RunState {
     mutating func stopForLostLease(_ lost: LeaseLost) async {
         record.status = .interrupted
         record.error = redactor.redact("stopped without touching the target: \(lost.reason)")
-        for i in record.stages.indices where record.stages[i].status == .running {
+        for i in record.stages.indices where record.stages[i].status.isActive {
             record.stages[i].status = .cancelled
             record.stages[i].error = "the lease was lost"
         }
@@ -301,6 +301,8 @@ struct RunState {
         }
         var context = makeContext(step, inputs: StageInputs(inputs), failure: failure, scope: scope)
         context.checkpointHandler = checkpointHandler(for: step.id)
+        context.operatorDesk = job.control.desk
+        context.waitingHandler = waitingHandler(for: step.id)
         for (key, node) in step.env {
             do {
                 context.stepEnvironment[key] = try node.evaluate(in: scope).scalarString ?? ""
@@ -357,6 +359,24 @@ struct RunState {
             record.stages[i].outputs.merge(redactor.redact(outputs)) { _, new in new }
             control.update(record)
             try recorder.write(record)
+            try await recorder.flush()
+        }
+    }
+
+    /// Records the stage as `waiting` for an operator, or `running` again, durably and for the observer.
+    private func waitingHandler(for stageID: String) -> @Sendable (Bool, String) async throws -> Void {
+        let (control, recorder, observer, redactor) = (job.control, job.recorder, runner.observer, redactor)
+        return { waiting, message in
+            guard var record = control.latestRecord, let i = record.stages.firstIndex(where: { $0.id == stageID })
+            else { return }
+            record.stages[i].status = waiting ? .waiting : .running
+            control.update(record)
+            try recorder.write(record)
+            let event = RunEvent(
+                .stageWaiting, run: record.id, stage: stageID, status: record.stages[i].status.rawValue,
+                message: redactor.redact(message))
+            try recorder.append(event)
+            observer?.event(event, record: record)
             try await recorder.flush()
         }
     }

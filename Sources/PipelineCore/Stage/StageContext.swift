@@ -38,6 +38,10 @@ public struct StageContext: Sendable {
     public var passAWSCredentials = false
     /// Where `checkpoint` records outputs (the engine's run record; nil: nowhere, e.g. a bare test).
     public var checkpointHandler: (@Sendable (StageOutputs) async throws -> Void)?
+    /// Where operators' requests reach this stage (the engine's run control; nil: none can, e.g. a bare test).
+    public var operatorDesk: OperatorDesk?
+    /// Marks the stage `waiting` (true) or `running` again (false) in the run record, with a message.
+    public var waitingHandler: (@Sendable (Bool, String) async throws -> Void)?
 
     /// A context (the engine and `StageHarness` make them).
     public init(
