@@ -48,6 +48,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Run events to webhooks, Slack and GitHub (`notify:`), in the background with retries.
+        .target(
+            name: "PipelineNotify",
+            dependencies: [
+                "PipelineCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // The local provider: tasks as processes, a load balancer, metrics and alarms, run by `pipeline agent`.
         .target(
             name: "PipelineLocal",
@@ -70,7 +81,7 @@ let package = Package(
             name: "PipelineCLI",
             dependencies: [
                 "PipelineCore", "PipelineStore", "PipelineStoreS3", "PipelineGit", "PipelineAWS", "PipelineLocal",
-                "BuiltinStages", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PipelineNotify", "BuiltinStages", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

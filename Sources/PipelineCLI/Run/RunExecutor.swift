@@ -72,14 +72,21 @@ struct RunExecutor {
         lock.onLost { reason in control.cancel(reason: "lost the target's lease: \(reason)") }
         let requests = RequestPoller.start(store: store, runID: record.id, control: control)
         defer { requests.cancel() }
+        var services = services
+        let notifier = dryRun ? nil : try notifier(for: pipeline, commit: commit, services: &services)
         let runner = Runner(
             registry: registry, environment: environment, history: store.history, services: services,
-            observer: progress)
+            observer: RunObservers(all: [progress] + (notifier.map { [$0] } ?? [])))
         progress.start()
         defer { progress.stop() }
         let final = await runner.run(
             Runner.Job(
                 pipeline: pipeline, record: record, source: source, recorder: recorder, control: control, lease: lock))
+        if let notifier, await !notifier.drain(within: Self.notificationDrain) {
+            note(
+                "notify: notifications still being sent after \(DurationFormat.format(Self.notificationDrain)) are left behind"
+            )
+        }
         if !dryRun, final.status != .interrupted {
             await lock.clearActive()
             if quarantineOnFailure { await quarantineIfFailed(final) }
@@ -128,16 +135,20 @@ struct RunExecutor {
             Self.repositoryTree(record)
             ?? InMemorySourceTree(files: [record.pipelineFile: text], description: "\(runID)'s pipeline.yml")
         let quietNotes = quiet
-        let services = try await TargetFactory.services(
+        var services = try await TargetFactory.services(
             for: pipeline, registry: registry, environment: environment, source: source, stateRoot: store.localRoot,
             dryRun: false, note: { message in if !quietNotes { Terminal.note(message) } })
+        // A recovery notifies too; a notify: entry this machine cannot resolve (a variable unset here) is skipped.
+        let notifier = try? notifier(for: pipeline, commit: record.commit, services: &services)
         note("\(runID) was interrupted (its process died): recovering it by running its on_failure stages")
+        let progress = ProgressRenderer(mode: mode == .silent ? .silent : .plain, showLogs: false)
         let runner = Runner(
             registry: registry, environment: environment, history: store.history, services: services,
-            observer: ProgressRenderer(mode: mode == .silent ? .silent : .plain, showLogs: false))
+            observer: RunObservers(all: [progress] + ((notifier ?? nil).map { [$0] } ?? [])))
         let final = await runner.recover(
             Runner.Job(pipeline: pipeline, record: record, source: source, recorder: recorder, lease: lock),
             by: Self.who)
+        _ = await (notifier ?? nil)?.drain(within: Self.notificationDrain)
         guard final.status != .interrupted else {
             throw PipelineError(.locked, "recovery of \(runID) stopped: \(final.error ?? "the lease was lost")")
         }

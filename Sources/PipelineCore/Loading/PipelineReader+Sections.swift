@@ -133,6 +133,59 @@ extension PipelineReader {
             location: value.location)
     }
 
+    /// `notify:`: a list of one-key maps, `- webhook: {url, secret}`, `- slack: {url}`, `- github: {repository}`.
+    mutating func readNotify(_ value: LocatedValue) -> [NotifyTarget] {
+        guard case .list(let items) = value.kind else {
+            if case .null? = value.scalarValue { return [] }
+            error(value.location, "notify", "expected a list like `- webhook: {url: …}`, got \(value.typeName)")
+            return []
+        }
+        var out: [NotifyTarget] = []
+        let kinds = NotifyTarget.Kind.allCases.map(\.rawValue)
+        for (i, item) in items.enumerated() {
+            let path = "notify[\(i)]"
+            guard let pairs = map(item, path) else { continue }
+            guard pairs.count == 1, let (name, nameLocation, body) = pairs.first else {
+                error(item.location, path, "expected one key (\(kinds.joined(separator: ", "))), got \(pairs.count)")
+                continue
+            }
+            guard let kind = NotifyTarget.Kind(rawValue: name) else {
+                unknownKey(name, nameLocation, path, kinds)
+                continue
+            }
+            let entryPath = "\(path).\(name)"
+            guard let settings = map(body, entryPath) else { continue }
+            var target = NotifyTarget(kind: kind, settings: [:], location: item.location)
+            let (required, optional) = kind.keys
+            for (key, keyLocation, setting) in settings {
+                if key == "events" {
+                    let names = stringList(setting, "\(entryPath).events") ?? []
+                    var events: Set<NotifyTarget.Event> = []
+                    for name in names {
+                        if let event = NotifyTarget.Event(rawValue: name) {
+                            events.insert(event)
+                        } else {
+                            error(
+                                setting.location, "\(entryPath).events",
+                                "unknown event '\(name)' (known: \(NotifyTarget.Event.allCases.map(\.rawValue).joined(separator: ", ")))"
+                            )
+                        }
+                    }
+                    target.events = events
+                } else if required.contains(key) || optional.contains(key) {
+                    target.settings[key] = template(setting, "\(entryPath).\(key)")
+                } else {
+                    unknownKey(key, keyLocation, entryPath, required + optional)
+                }
+            }
+            for key in required where target.settings[key] == nil {
+                error(body.location, "\(entryPath).\(key)", "is required")
+            }
+            out.append(target)
+        }
+        return out
+    }
+
     private mutating func templateMap(_ value: LocatedValue, _ path: String) -> [String: TemplateNode] {
         guard let pairs = map(value, path) else { return [:] }
         var out: [String: TemplateNode] = [:]

@@ -32,6 +32,7 @@ struct PipelineReader {
         var target = TargetConfig(settings: [:])
         var stages: [Step] = []
         var onFailure: [Step] = []
+        var notify: [NotifyTarget] = []
         var sawStages = false
         var named = false
         for (key, keyLocation, value) in pairs {
@@ -54,8 +55,10 @@ struct PipelineReader {
                 sawStages = true
                 stages = readSteps(value, "stages")
             case "on_failure": onFailure = readSteps(value, "on_failure")
+            case "notify": notify = readNotify(value)
             default:
-                unknownKey(key, keyLocation, "", ["name", "description", "on", "target", "stages", "on_failure"])
+                unknownKey(
+                    key, keyLocation, "", ["name", "description", "on", "target", "stages", "on_failure", "notify"])
             }
         }
         if !sawStages {
@@ -71,7 +74,10 @@ struct PipelineReader {
             )
         }
         checkSteps(main: stages, onFailure: onFailure)
-        return Pipeline(name: name, file: file, push: push, target: target, stages: stages, onFailure: onFailure)
+        var pipeline = Pipeline(
+            name: name, file: file, push: push, target: target, stages: stages, onFailure: onFailure)
+        pipeline.notify = notify
+        return pipeline
     }
 
     static func isValidName(_ s: String) -> Bool {

@@ -14,6 +14,8 @@ public struct Pipeline: Sendable {
     public var stages: [Step]
     /// The stages run when a stage fails, times out or the run is cancelled.
     public var onFailure: [Step]
+    /// Where the run's events are sent (`notify:`).
+    public var notify: [NotifyTarget] = []
 
     /// A pipeline.
     public init(

@@ -29,6 +29,11 @@ public enum Preflight {
                 }
             }
         }
+        do {
+            _ = try pipeline.resolvedNotify(in: scope)
+        } catch let error as PipelineError {
+            problems.append(contentsOf: error.diagnostics)
+        }
         if !problems.isEmpty {
             throw PipelineError(
                 .invalidInput,
