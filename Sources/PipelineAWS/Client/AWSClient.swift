@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoreMetrics
 import Foundation
 import Logging
 import NIOCore
@@ -97,6 +98,8 @@ package final class AWSClient: Sendable {
     /// Sends a request with signing and retries; throws `AWSError`.
     func send(_ request: Request) async throws -> Response {
         counters.withLock { $0.calls += 1 }
+        let dimensions = [("service", request.service.name), ("operation", request.operation)]
+        Counter(label: "pipeline_aws_calls_total", dimensions: dimensions).increment()
         let deadline = ContinuousClock.now + retry.callTimeout
         var attempt = 0
         var retried = false
@@ -119,6 +122,7 @@ package final class AWSClient: Sendable {
                     "retrying \(request.service.name) \(request.operation) after \(error.code) (attempt \(attempt + 1)/\(retry.maxAttempts), in \(delay))"
                 )
                 retried = true
+                Counter(label: "pipeline_aws_retries_total", dimensions: dimensions).increment()
                 try await Task.sleep(for: delay)
             }
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PipelineCore
 import PipelineGit
+import PipelineServer
 import PipelineStore
 import ServiceLifecycle
 
@@ -35,6 +36,15 @@ struct WatchCommand: AsyncParsableCommand {
     @Flag(help: "Look once, run what is due, and exit.")
     var once = false
 
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464).")
+    var metrics: String?
+
+    @Option(
+        help:
+            "Accept push webhooks at http://HOST:PORT/hooks/github and /hooks/gitlab, verified with $PIPELINE_WEBHOOK_SECRET; a verified push fetches at once."
+    )
+    var listen: String?
+
     @OptionGroup var state: StateOptions
 
     func validate() throws {
@@ -47,6 +57,13 @@ struct WatchCommand: AsyncParsableCommand {
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
+        let metricsAddress = try metrics.map { try EngineServer.parse($0, flag: "--metrics") }
+        let listenAddress = try listen.map { try EngineServer.parse($0, flag: "--listen") }
+        let secret = environment["PIPELINE_WEBHOOK_SECRET"] ?? ""
+        if listenAddress != nil, secret.isEmpty {
+            throw PipelineError(
+                .invalidInput, "--listen needs PIPELINE_WEBHOOK_SECRET: the secret the webhooks are signed with")
+        }
         let store = try await state.openStore()
         let watcher = try await Watcher(
             repo: repo, branchFilters: branches, store: store,
@@ -56,8 +73,26 @@ struct WatchCommand: AsyncParsableCommand {
             try await watcher.cycle()
             return
         }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: watcher)]
+        let registry = metricsAddress.map { _ in MetricsExposition.bootstrap() }
+        let hooks = listenAddress.map { _ in
+            PushHooks(secret: secret, onPush: { _ in watcher.wake() }, log: { watcher.log($0) })
+        }
+        if let metricsAddress, let listenAddress, metricsAddress == listenAddress {
+            services.append(.init(service: EngineServer.make(address: metricsAddress, metrics: registry, hooks: hooks)))
+        } else {
+            if let metricsAddress {
+                services.append(
+                    .init(service: EngineServer.make(address: metricsAddress, metrics: registry, hooks: nil)))
+                watcher.log("metrics at http://\(metrics ?? "")/metrics")
+            }
+            if let listenAddress {
+                services.append(.init(service: EngineServer.make(address: listenAddress, metrics: nil, hooks: hooks)))
+                watcher.log("webhooks at http://\(listen ?? "")/hooks/github and /hooks/gitlab")
+            }
+        }
         var config = ServiceGroupConfiguration(
-            services: [.init(service: watcher)], gracefulShutdownSignals: [.sigterm, .sigint],
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint],
             logger: .init(label: "pipeline.watch"))
         config.maximumGracefulShutdownDuration = DurationFormat.parse(gracePeriod)!
         try await ServiceGroup(configuration: config).run()

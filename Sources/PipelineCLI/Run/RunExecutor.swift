@@ -31,9 +31,11 @@ struct RunExecutor {
             for: pipeline, registry: registry, environment: environment, source: source, stateRoot: store.localRoot,
             dryRun: dryRun, note: { message in if !quietNotes { Terminal.note(message) } })
         let progress = ProgressRenderer(mode: mode, showLogs: dryRun)
+        let waitStart = ContinuousClock.now
         let lock = try await store.acquireLock(
             key: pipeline.target.lockKey, holder: LeaseHolder(purpose: "\(pipeline.name) (run)"), wait: wait,
             onWait: { message in if !quietNotes { Terminal.note(message) } })
+        RunMetrics.lockWait(ContinuousClock.now - waitStart, pipeline: pipeline.name)
         do {
             let final = try await execute(
                 pipeline, holding: lock, source: source, commit: commit, repository: repository, trigger: trigger,
@@ -76,7 +78,7 @@ struct RunExecutor {
         let notifier = dryRun ? nil : try notifier(for: pipeline, commit: commit, services: &services)
         let runner = Runner(
             registry: registry, environment: environment, history: store.history, services: services,
-            observer: RunObservers(all: [progress] + (notifier.map { [$0] } ?? [])))
+            observer: RunObservers(all: [progress, RunMetrics()] + (notifier.map { [$0] } ?? [])))
         progress.start()
         defer { progress.stop() }
         let final = await runner.run(
@@ -144,7 +146,7 @@ struct RunExecutor {
         let progress = ProgressRenderer(mode: mode == .silent ? .silent : .plain, showLogs: false)
         let runner = Runner(
             registry: registry, environment: environment, history: store.history, services: services,
-            observer: RunObservers(all: [progress] + ((notifier ?? nil).map { [$0] } ?? [])))
+            observer: RunObservers(all: [progress, RunMetrics()] + ((notifier ?? nil).map { [$0] } ?? [])))
         let final = await runner.recover(
             Runner.Job(pipeline: pipeline, record: record, source: source, recorder: recorder, lease: lock),
             by: Self.who)

@@ -19,6 +19,7 @@ final class Watcher: Service, Sendable {
     let cursors: any CursorStorage
     private let stopping = Mutex(false)
     private let lastFetch = Mutex<ContinuousClock.Instant?>(nil)
+    private let wakeSignal = WakeSignal()
 
     init(
         repo: String, branchFilters: [String], store: any StateStore, registry: StageRegistry,
@@ -48,6 +49,12 @@ final class Watcher: Service, Sendable {
         Terminal.write("\(Terminal.timestamp()) watch: \(message)\n")
     }
 
+    /// A push was announced (a verified webhook): fetch and look now instead of at the next interval.
+    func wake() {
+        lastFetch.withLock { $0 = nil }
+        wakeSignal.fire()
+    }
+
     /// How often watch looks for runs whose process died (their targets are recovered at once).
     static let recoveryInterval: Duration = .seconds(5)
 
@@ -59,7 +66,7 @@ final class Watcher: Service, Sendable {
                 while !stopping.withLock({ $0 }) {
                     do { try await cycle() } catch { log("error: \(error)") }
                     if stopping.withLock({ $0 }) { break }
-                    try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.poll) }
+                    await cancelWhenGracefulShutdown { await self.wakeSignal.wait(upTo: self.poll) }
                 }
                 group.cancelAll()
             }
