@@ -60,6 +60,45 @@ import Testing
             await eventually(.seconds(30)) {
                 Self.stage(try await Self.show(ask, "gated-1"), "gate")["status"] as? String == "waiting"
             })
+        // `status --watch` in a terminal redraws the live view: the waiting approval with its timer,
+        // canary tasks healthy/desired, traffic weights, alarms.
+        let pty = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Support/pty_run.py").path
+        let drawn = try await offThread { [cwd = f.repo.path, env = f.cli.environment, state = f.state] in
+            try ProcessRunner.run(
+                "python3",
+                [
+                    pty, "4", CLI.testkitBinary, "status", "gated", "--watch", "--interval", "500ms", "--state-dir",
+                    state,
+                ],
+                cwd: cwd, environment: env)
+        }
+        #expect(drawn.stdout.components(separatedBy: "\u{1B}[H\u{1B}[2J").count >= 3, "\(drawn.stdout)")
+        #expect(drawn.stdout.contains("⏸ gate  waiting"), "\(drawn.stdout)")
+        #expect(drawn.stdout.contains("waiting: waiting for approval by alice"), "\(drawn.stdout)")
+        #expect(drawn.stdout.contains("gated-canary: "), "\(drawn.stdout)")
+        #expect(drawn.stdout.contains("healthy"), "\(drawn.stdout)")
+        #expect(drawn.stdout.contains("traffic "), "\(drawn.stdout)")
+        #expect(drawn.stdout.contains("alarms: gated-canary-5xx "), "\(drawn.stdout)")
+        // In a pipe: plain blocks, no escape codes; with --json, one JSON object per line.
+        let piped = try await offThread { [cwd = f.repo.path, env = f.cli.environment, state = f.state] in
+            let running = try ProcessRunner.start(
+                CLI.testkitBinary,
+                ["status", "gated", "--watch", "--json", "--interval", "500ms", "--state-dir", state],
+                cwd: cwd, environment: env)
+            Thread.sleep(forTimeInterval: 2)
+            running.signal(SIGTERM)
+            return running.wait()
+        }
+        let lines = piped.stdout.split(separator: "\n")
+        #expect(lines.count >= 2 && !piped.stdout.contains("\u{1B}["), "\(piped.stdout)")
+        let view = Self.json(String(lines.first ?? ""))
+        #expect((view["run"] as? [String: Any])?["id"] as? String == "gated-1", "\(view)")
+        let waitingStage = ((view["run"] as? [String: Any])?["stages"] as? [[String: Any]])?.first {
+            $0["id"] as? String == "gate"
+        }
+        #expect(waitingStage?["status"] as? String == "waiting")
+        #expect((waitingStage?["elapsed_ms"] as? Int ?? -1) >= 0)
         // Someone not among the approvers is answered `ignored`: the run goes on waiting.
         var bob = f.cli
         bob.environment["PIPELINE_ACTOR"] = "bob"

@@ -161,6 +161,14 @@ extension ECS {
         package var networkConfiguration: NetworkConfiguration?
         package var deploymentConfiguration: DeploymentConfiguration?
         package var deployments: [Deployment]?
+        package var events: [ServiceEvent]?
+    }
+
+    /// One of a service's events.
+    package struct ServiceEvent: Codable, Sendable, Hashable {
+        package var id: String?
+        package var createdAt: Date?
+        package var message: String?
     }
 
     package struct Failure: Codable, Sendable, Hashable {

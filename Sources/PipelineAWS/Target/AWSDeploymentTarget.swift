@@ -125,6 +125,9 @@ package struct AWSDeploymentTarget: DeploymentTarget {
                     failedTasks: $0.failedTasks ?? 0, createdAt: $0.createdAt)
             })
         state.targetGroups = (s.loadBalancers ?? []).compactMap(\.targetGroupArn)
+        state.events = (s.events ?? []).prefix(20).compactMap { event in
+            event.message.map { ServiceEvent(at: event.createdAt, message: $0) }
+        }
         return state
     }
 

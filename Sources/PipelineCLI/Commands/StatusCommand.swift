@@ -20,46 +20,16 @@ struct StatusCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
-    struct Report: Encodable {
-        struct Deployment: Encodable {
-            var id: String
-            var status: String
-            var taskDefinition: String
-            var rolloutState: String
-            var running: Int
-            var desired: Int
-            enum CodingKeys: String, CodingKey {
-                case id, status, running, desired
-                case taskDefinition = "task_definition"
-                case rolloutState = "rollout_state"
-            }
-        }
-        struct Service: Encodable {
-            var name: String
-            var taskDefinition: String
-            var desired: Int
-            var running: Int
-            var deployments: [Deployment]
-            enum CodingKeys: String, CodingKey {
-                case name, desired, running, deployments
-                case taskDefinition = "task_definition"
-            }
-        }
-        struct Alarm: Encodable {
-            var name: String
-            var state: String
-            var since: Date?
-        }
-        var pipeline: String
-        var file: String
-        var target: String
-        var service: Service?
-        var canary: Service?
-        var alarms: [Alarm]
-        var runs: [RunSummary]
-    }
+    @Flag(help: "Keep redrawing (a terminal) or printing (a pipe: a block, or a JSON line with --json, per change).")
+    var watch = false
+
+    @Option(help: "With --watch: how often to look.")
+    var interval: String = "2s"
 
     func run() async throws {
+        guard let every = DurationFormat.parse(interval), every >= .milliseconds(200) else {
+            throw PipelineError(.invalidInput, "--interval: expected a duration of at least 200ms, got '\(interval)'")
+        }
         let environment = ProcessInfo.processInfo.environment
         let registry = Catalog.registry(stateDirectory: state.stateDir)
         let (source, definition) = try chosen.loadAtHead(registry, environment: environment)
@@ -81,77 +51,39 @@ struct StatusCommand: AsyncParsableCommand {
             commit: source.commit, pipelineName: definition.name, runID: "\(definition.name)-status",
             environment: environment, target: definition.target)
         let specs = (try? definition.watchedAlarms(registry: registry, scope: scope)) ?? []
-        var alarms: [AlarmState] = []
-        for spec in specs {
-            for alarm in try await target.alarms(names: spec.names, prefix: spec.prefix)
-            where !alarms.contains(where: { $0.name == alarm.name }) {
-                alarms.append(alarm)
-            }
+        let look = {
+            try await StatusReport.gather(
+                pipeline: definition, target: target, main: main, canary: canaryName, alarms: specs, store: store,
+                runs: runs)
         }
-        let report = Report(
-            pipeline: definition.name, file: definition.file, target: target.description,
-            service: try await target.service(main).map(Self.service),
-            canary: try await target.service(canaryName).map(Self.service),
-            alarms: alarms.map { Report.Alarm(name: $0.name, state: $0.state.rawValue, since: $0.updatedAt) },
-            runs: try await store.list(
-                pipeline: definition.name, status: nil, limit: max(runs, 1), includeDryRuns: true))
-        if json {
-            print(try Terminal.json(report))
-        } else {
-            print(Self.text(report, main: main, canary: canaryName))
+        guard watch else {
+            let report = try await look()
+            print(json ? try Terminal.json(report) : report.text(main: main, canary: canaryName))
+            return
         }
-    }
-
-    static func service(_ state: ServiceState) -> Report.Service {
-        Report.Service(
-            name: state.name, taskDefinition: state.taskDefinition, desired: state.desiredCount,
-            running: state.runningCount,
-            deployments: state.deployments.map {
-                Report.Deployment(
-                    id: $0.id, status: $0.status.rawValue, taskDefinition: $0.taskDefinition,
-                    rolloutState: $0.rolloutState.rawValue, running: $0.runningCount, desired: $0.desiredCount)
-            })
-    }
-
-    static func text(_ report: Report, main: String, canary: String) -> String {
-        var out = ["\(report.pipeline) (\(report.file)) on \(report.target)"]
-        func describe(_ name: String, _ service: Report.Service?) {
-            guard let service else {
-                out.append("  \(name): does not exist")
-                return
-            }
-            let revision = service.taskDefinition.isEmpty ? "no revision" : service.taskDefinition
-            out.append("  \(name): \(revision), \(service.running)/\(service.desired) running")
-            for d in service.deployments {
-                out.append("    \(d.status) \(d.id) \(d.rolloutState) \(d.running)/\(d.desired) \(d.taskDefinition)")
-            }
-        }
-        describe(main, report.service)
-        describe(canary, report.canary)
-        if report.alarms.isEmpty {
-            out.append("  alarms: none watched")
-        } else {
-            out.append(
-                "  alarms: "
-                    + report.alarms.map {
-                        "\($0.name) \($0.state)\($0.since.map { " since \(Terminal.timestamp($0))" } ?? "")"
+        let redraw = Terminal.stdoutIsTerminal && !json
+        var last = ""
+        while !Task.isCancelled {
+            do {
+                let report = try await look()
+                if json {
+                    let line = String(decoding: try RunRecordCoding.lineEncoder.encode(report), as: UTF8.self)
+                    Terminal.write(line + "\n")
+                } else {
+                    let text = report.text(main: main, canary: canaryName)
+                    // Unchanged but for the clock on the first line: nothing new to print in a pipe.
+                    let body = text.split(separator: "\n", maxSplits: 1).dropFirst().joined()
+                    if redraw {
+                        Terminal.write("\u{1B}[H\u{1B}[2J" + text + "\n")
+                    } else if body != last {
+                        Terminal.write(text + "\n\n")
                     }
-                    .joined(separator: ", "))
+                    last = body
+                }
+            } catch {
+                Terminal.error("status: \(error)")
+            }
+            try await Task.sleep(for: every)
         }
-        if report.runs.isEmpty {
-            out.append("  no runs recorded")
-        } else {
-            out.append(
-                Terminal.table(
-                    ["RUN", "STATUS", "COMMIT", "TRIGGER", "STARTED"],
-                    report.runs.map {
-                        [
-                            $0.id, $0.status.rawValue + ($0.dryRun == true ? " (dry run)" : ""),
-                            String($0.sha.prefix(7)),
-                            $0.trigger, Terminal.timestamp($0.startedAt),
-                        ]
-                    }))
-        }
-        return out.joined(separator: "\n")
     }
 }

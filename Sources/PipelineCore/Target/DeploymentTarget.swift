@@ -100,6 +100,8 @@ public struct ServiceState: Sendable, Hashable {
     public var deployments: [DeploymentState]
     /// The target groups its tasks are registered in (empty without a load balancer).
     public var targetGroups: [String] = []
+    /// The service's latest events (ECS's service events; the local agent's task stops), newest first.
+    public var events: [ServiceEvent] = []
     /// A service.
     public init(
         name: String, arn: String, taskDefinition: String, desiredCount: Int, runningCount: Int,
@@ -119,6 +121,19 @@ public struct ServiceState: Sendable, Hashable {
 }
 
 /// One deployment of a service.
+/// One of a service's events, as ECS reports them (`service web has reached a steady state.`).
+public struct ServiceEvent: Sendable, Hashable, Codable {
+    /// When, if known.
+    public var at: Date?
+    /// What happened.
+    public var message: String
+    /// An event.
+    public init(at: Date?, message: String) {
+        self.at = at
+        self.message = message
+    }
+}
+
 public struct DeploymentState: Sendable, Hashable, Codable {
     /// The deployment's id (ECS `ecs-svc/…`).
     public var id: String

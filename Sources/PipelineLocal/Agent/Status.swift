@@ -31,10 +31,12 @@ package struct ServiceStatus: Codable, Sendable, Hashable {
     package var recentStops: [String]
 
     package var serviceState: ServiceState {
-        ServiceState(
+        var state = ServiceState(
             name: name, arn: "local:service/\(name)", taskDefinition: taskDefinition, desiredCount: desiredCount,
             runningCount: runningCount,
             deployments: deployments, targetGroups: listener == nil ? [] : [name])
+        state.events = recentStops.map { ServiceEvent(at: nil, message: $0) }
+        return state
     }
 }
 
