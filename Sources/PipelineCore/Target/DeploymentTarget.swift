@@ -120,7 +120,6 @@ public struct ServiceState: Sendable, Hashable {
     public var primary: DeploymentState? { deployments.first { $0.status == .primary } }
 }
 
-/// One deployment of a service.
 /// One of a service's events, as ECS reports them (`service web has reached a steady state.`).
 public struct ServiceEvent: Sendable, Hashable, Codable {
     /// When, if known.
@@ -134,6 +133,7 @@ public struct ServiceEvent: Sendable, Hashable, Codable {
     }
 }
 
+/// One deployment of a service.
 public struct DeploymentState: Sendable, Hashable, Codable {
     /// The deployment's id (ECS `ecs-svc/…`).
     public var id: String
