@@ -230,4 +230,74 @@ import Testing
         let runs = try CLI(cwd: fixed.path).run("runs")
         #expect(runs.stdout.contains("no runs"), "\(runs.stdout)")
     }
+
+    /// Under `watch`: the run waits for approval (announced `waiting`), another process approves it,
+    /// the run succeeds (announced); the approval is in the record.
+    @Test func watchWaitsForApprovalAndAnnouncesIt() async throws {
+        let hook = try await Receiver()
+        defer { hook.stop() }
+        let repo = try repoWith([
+            "gate": "on: {push: {branches: [main]}}\n"
+                + Self.pipeline(
+                    "  - webhook: {url: \"\(hook.url)/deploys\"}\n",
+                    stages:
+                        "  - {uses: noop}\n  - {uses: approval, id: ok, with: {message: ship?}}\n  - {uses: noop, id: after}\n"
+                )
+        ])
+        let state = NSTemporaryDirectory() + "watch-gate-\(UUID().uuidString.prefix(8))"
+        let cli = CLI(cwd: repo.path)
+        let watch = try cli.start("watch", "--repo", ".", "--state-dir", state)
+        defer {
+            watch.signal(SIGTERM)
+            _ = watch.wait()
+        }
+        let show: @Sendable () async throws -> [String: Any] = {
+            let out = try await offThread { try cli.run("show", "gate-1", "--json", "--state-dir", state) }
+            return (try? JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]) ?? [:]
+        }
+        #expect(
+            await eventually(.seconds(30)) {
+                ((try await show()["stages"] as? [[String: Any]]) ?? []).contains {
+                    $0["id"] as? String == "ok" && $0["status"] as? String == "waiting"
+                }
+            })
+        #expect(await eventually(.seconds(10)) { hook.bodies(path: "/deploys").count >= 2 })
+        let waiting = hook.bodies(path: "/deploys").first { $0["event"] as? String == "waiting" }
+        #expect((waiting?["message"] as? String)?.contains("ship?") == true, "\(hook.requests)")
+        #expect(waiting?["stage"] as? String == "ok")
+        let approved = try await offThread {
+            try cli.run("approve", "gate-1", "--state-dir", state, "--comment", "go")
+        }
+        #expect(approved.status == 0, "\(approved.stdout)\(approved.stderr)")
+        #expect(await eventually(.seconds(30)) { try await show()["status"] as? String == "succeeded" })
+        #expect(await eventually(.seconds(10)) { hook.bodies(path: "/deploys").count == 3 })
+        #expect(
+            hook.bodies(path: "/deploys").compactMap { $0["event"] as? String } == ["started", "waiting", "succeeded"])
+        let gate = ((try await show()["stages"] as? [[String: Any]]) ?? []).first { $0["id"] as? String == "ok" }
+        #expect((gate?["outputs"] as? [String: Any])?["comment"] as? String == "go")
+    }
+
+    /// A run killed with -9 is finished by `pipeline recover` in another process, which announces it
+    /// as `recovered`.
+    @Test func aRecoveryIsAnnounced() async throws {
+        let hook = try await Receiver()
+        defer { hook.stop() }
+        let repo = try repoWith([
+            "web": Self.pipeline(
+                "  - webhook: {url: \"\(hook.url)/deploys\", events: [recovered]}\n",
+                stages: "  - {uses: sleep, with: {duration: 60s}}\non_failure:\n  - {uses: noop, id: undo}\n")
+        ])
+        let cli = CLI(cwd: repo.path)
+        let run = try cli.start("run", "web")
+        #expect(await eventually(.seconds(30)) { run.stdoutSoFar.contains("sleep") })
+        try await Task.sleep(for: .milliseconds(300))
+        run.signal(SIGKILL)
+        _ = await offThread { run.wait() }
+        let recovered = try await offThread { try cli.run("recover") }
+        #expect(recovered.status == 0, "\(recovered.stdout)\(recovered.stderr)")
+        #expect(await eventually(.seconds(10)) { hook.bodies(path: "/deploys").count == 1 })
+        let body = hook.bodies(path: "/deploys").first
+        #expect(body?["event"] as? String == "recovered", "\(hook.requests)")
+        #expect((body?["run"] as? [String: Any])?["id"] as? String == "web-1")
+    }
 }
