@@ -36,6 +36,16 @@ import Testing
         json(try await run(["show", id, "--json"]).stdout)
     }
 
+    /// Runs the CLI against the fixture's state as `actor` (`PIPELINE_ACTOR`).
+    static func asActor(_ actor: String, _ f: Fixture, _ arguments: [String]) async throws -> ProcessRunner.Output {
+        var cli = f.cli
+        cli.environment["PIPELINE_ACTOR"] = actor
+        return try await offThread { [cli, state = f.state] in
+            try ProcessRunner.run(
+                CLI.testkitBinary, arguments + ["--state-dir", state], cwd: cli.cwd, environment: cli.environment)
+        }
+    }
+
     @Test func localSkipBakeThenApprovalByAnApproverOnly() async throws {
         let f = try Fixture(
             service: "gated", stages: Self.approvalStages.replacingOccurrences(of: "SERVICE", with: "gated"))
@@ -100,23 +110,11 @@ import Testing
         #expect(waitingStage?["status"] as? String == "waiting")
         #expect((waitingStage?["elapsed_ms"] as? Int ?? -1) >= 0)
         // Someone not among the approvers is answered `ignored`: the run goes on waiting.
-        var bob = f.cli
-        bob.environment["PIPELINE_ACTOR"] = "bob"
-        let refused = try await offThread { [bob, state = f.state] in
-            try ProcessRunner.run(
-                CLI.testkitBinary, ["approve", "gated-1", "--state-dir", state], cwd: bob.cwd,
-                environment: bob.environment)
-        }
+        let refused = try await Self.asActor("bob", f, ["approve", "gated-1"])
         #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
         #expect(refused.stdout.contains("bob is not among the approvers (alice)"), "\(refused.stdout)")
         #expect(Self.stage(try await Self.show(ask, "gated-1"), "gate")["status"] as? String == "waiting")
-        var alice = f.cli
-        alice.environment["PIPELINE_ACTOR"] = "alice"
-        let approved = try await offThread { [alice, state = f.state] in
-            try ProcessRunner.run(
-                CLI.testkitBinary, ["approve", "gated-1", "--state-dir", state, "--comment", "ship it"],
-                cwd: alice.cwd, environment: alice.environment)
-        }
+        let approved = try await Self.asActor("alice", f, ["approve", "gated-1", "--comment", "ship it"])
         #expect(approved.status == 0, "\(approved.stdout)\(approved.stderr)")
         let out = await offThread { run.wait() }
         #expect(out.status == 0, "\(out.stdout)\(out.stderr)")
@@ -151,13 +149,7 @@ import Testing
             await eventually(.seconds(60)) {
                 Self.stage(try await Self.show(ask, "rejected-1"), "gate")["status"] as? String == "waiting"
             })
-        var alice = f.cli
-        alice.environment["PIPELINE_ACTOR"] = "alice"
-        let rejected = try await offThread { [alice, state = f.state] in
-            try ProcessRunner.run(
-                CLI.testkitBinary, ["reject", "rejected-1", "--state-dir", state, "--comment", "p99 too high"],
-                cwd: alice.cwd, environment: alice.environment)
-        }
+        let rejected = try await Self.asActor("alice", f, ["reject", "rejected-1", "--comment", "p99 too high"])
         #expect(rejected.status == 0, "\(rejected.stdout)\(rejected.stderr)")
         let out = await offThread { run.wait() }
         #expect(out.status == 1, "\(out.stdout)\(out.stderr)")
