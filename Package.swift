@@ -104,6 +104,10 @@ let package = Package(
                 "PipelineNotify", "PipelineServer", "BuiltinStages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -163,12 +167,14 @@ let package = Package(
         .testTarget(
             name: "PipelineCLITests",
             dependencies: [
-                "PipelineLocal", "PipelineAWS", "PipelineTestKit", "PipelineTestSupport", "pipeline",
+                "PipelineLocal", "PipelineAWS", "PipelineStore", "PipelineTestKit", "PipelineTestSupport", "pipeline",
                 "pipeline-testkit",
                 "pipeline-webhook", "pipeline-custom-provider", "pipeline-fuzz",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ],

@@ -20,6 +20,7 @@ public struct PipelineCommand: AsyncParsableCommand {
             ValidateCommand.self,
             StagesCommand.self, AgentCommand.self, RecoverCommand.self, StatusCommand.self, RollbackCommand.self,
             StateCommand.self, ApproveCommand.self, RejectCommand.self, AbortCommand.self, SkipBakeCommand.self,
+            ServeCommand.self,
         ]
     )
 
