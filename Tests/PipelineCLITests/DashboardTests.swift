@@ -139,7 +139,7 @@ import Testing
         #expect(try await server.get("/runs?status=bogus").status == 400)
         // A quarantined commit is marked (web's failed after changing nothing: not quarantined; mark one).
         let store = try RunStore(root: world.state)
-        try await store.quarantine(
+        try store.quarantine(
             QuarantineMark(
                 pipeline: "bulk", sha: String(format: "%040x", 55), runID: "bulk-55", reason: "t", at: Date()))
         #expect(try await server.get("/runs?status=failed").body.contains("class=\"quarantined\""))
