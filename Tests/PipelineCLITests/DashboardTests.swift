@@ -148,7 +148,7 @@ import Testing
         // commit message is text.
         let run = try await server.get("/runs/web-1")
         #expect(run.status == 200)
-        #expect(run.body.contains("class=\"bar failed\""), "\(run.body)")
+        #expect(run.body.contains("<rect class=\"bar failed\""), "\(run.body)")
         #expect(run.body.contains("<div class=\"section\">on_failure</div>"))
         #expect(run.body.contains("stage &#39;fail&#39; failed: canary 5xx"))
         #expect(!run.body.contains(Self.xss))
@@ -271,5 +271,44 @@ import Testing
             checked += 1
         }
         #expect(checked >= 4)
+    }
+
+    /// Debian's Chromium, headless: the runs list and the rolled-back run as a person sees them
+    /// (screenshots under .build/dashboard-screenshots/), and the DOM the browser built.
+    @Test func aBrowserShowsTheRunsAndTheRolledBackRun() async throws {
+        let chromium = try await offThread { try ProcessRunner.run("sh", ["-c", "command -v chromium"]) }
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try #require(!chromium.isEmpty, "chromium is not installed (scripts/setup --tests installs it)")
+        let world = try World()
+        let server = try await Server(world, token: nil)
+        defer { server.stop() }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let shots = root.appendingPathComponent(".build/dashboard-screenshots").path
+        try FileManager.default.createDirectory(atPath: shots, withIntermediateDirectories: true)
+        let flags = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
+            "--user-data-dir=\(NSTemporaryDirectory())chromium-\(UUID().uuidString.prefix(8))",
+        ]
+        func browse(_ arguments: [String]) async throws -> ProcessRunner.Output {
+            try await offThread { try ProcessRunner.run(chromium, flags + arguments) }
+        }
+        for (name, path) in [("runs", "/runs"), ("run", "/runs/web-1")] {
+            let file = "\(shots)/\(name).png"
+            try? FileManager.default.removeItem(atPath: file)
+            _ = try await browse(["--window-size=1280,900", "--screenshot=\(file)", server.base + path])
+            let png = try Data(contentsOf: URL(fileURLWithPath: file))
+            #expect(png.count > 10_000 && png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(file): \(png.count) bytes")
+        }
+        let list = try await browse(["--dump-dom", server.base + "/runs"]).stdout
+        #expect(list.contains("<a href=\"/runs/web-1\">web-1</a>"), "\(list.prefix(2000))")
+        #expect(list.contains("<span class=\"status s-rolled_back\">rolled back</span>"))
+        let dom = try await browse(["--dump-dom", server.base + "/runs/web-1"]).stdout
+        // The timeline, with the failed stage and the on_failure section; the hostile message is text.
+        #expect(dom.contains("class=\"timeline\""), "\(dom.prefix(2000))")
+        #expect(dom.contains("<rect class=\"bar failed\""), "\(dom.prefix(4000))")
+        #expect(dom.contains("<div class=\"section\">on_failure</div>"))
+        #expect(dom.contains("<span class=\"commit-message\">&lt;img src=x onerror=alert(1)&gt;"))
+        #expect(!dom.contains("<img"))
     }
 }

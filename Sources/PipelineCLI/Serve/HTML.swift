@@ -62,10 +62,10 @@ enum HTML {
         .timeline { background: #fff; border: 1px solid #d0d7de; padding: 8px; margin: 12px 0; }
         .row { display: flex; align-items: center; height: 24px; }
         .row .label { width: 180px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-        .track { position: relative; flex: 1; height: 16px; background: #eaeef2; }
-        .bar { position: absolute; top: 0; height: 16px; min-width: 2px; background: var(--mute); }
-        .bar.succeeded { background: var(--ok); } .bar.failed, .bar.timed_out { background: var(--bad); }
-        .bar.running { background: var(--run); } .bar.waiting { background: var(--wait); } .bar.cancelled { background: #8c959f; }
+        .track { flex: 1; height: 16px; background: #eaeef2; }
+        .bar { fill: var(--mute); stroke: var(--mute); stroke-width: 3px; }
+        .bar.succeeded { fill: var(--ok); stroke: var(--ok); } .bar.failed, .bar.timed_out { fill: var(--bad); stroke: var(--bad); }
+        .bar.running { fill: var(--run); stroke: var(--run); } .bar.waiting { fill: var(--wait); stroke: var(--wait); }
         .section { font-weight: 600; margin-top: 8px; }
         pre { background: #fff; border: 1px solid #d0d7de; padding: 8px; overflow: auto; max-height: 420px; }
         .diff-add { color: var(--ok); } .diff-del { color: var(--bad); }

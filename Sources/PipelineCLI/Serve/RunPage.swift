@@ -74,11 +74,14 @@ enum RunPage {
                 let width = max(0.3, finished.timeIntervalSince(began) / total * 100)
                 let took =
                     stage.durationMs.map { DurationFormat.format(.milliseconds($0)) } ?? "\(stage.status.rawValue)"
+                // SVG geometry (attributes, not inline styles: the page's CSP allows no inline style).
+                let x = String(format: "%.1f", left * 10)
+                let w = String(format: "%.1f", min(width, 100 - left) * 10)
                 bar =
-                    "<div class=\"bar \(HTML.escape(stage.status.rawValue))\" style=\"left:\(String(format: "%.2f", left))%;width:\(String(format: "%.2f", min(width, 100 - left)))%\" title=\"\(HTML.escape(stage.id)): \(HTML.escape(took))\"></div>"
+                    "<rect class=\"bar \(HTML.escape(stage.status.rawValue))\" x=\"\(x)\" y=\"0\" width=\"\(w)\" height=\"16\"><title>\(HTML.escape(stage.id)): \(HTML.escape(took))</title></rect>"
             }
             html +=
-                "<div class=\"row stage-\(HTML.escape(stage.status.rawValue))\" data-stage=\"\(HTML.escape(stage.id))\"><span class=\"label\">\(HTML.escape(stage.id))</span><span class=\"track\">\(bar)</span></div>"
+                "<div class=\"row stage-\(HTML.escape(stage.status.rawValue))\" data-stage=\"\(HTML.escape(stage.id))\"><span class=\"label\">\(HTML.escape(stage.id))</span><svg class=\"track\" viewBox=\"0 0 1000 16\" preserveAspectRatio=\"none\">\(bar)</svg></div>"
         }
         return html + "</div>"
     }
