@@ -203,6 +203,10 @@ if all || groups.contains("state") {
     print("== shared state in S3 (issue 15)")
     try await benchState()
 }
+if all || groups.contains("serve") {
+    print("== dashboard (issue 18)")
+    try await benchServe()
+}
 if all || groups.contains("pipeline") {
     print("== whole pipeline (issue 4)")
     try await benchPipeline()

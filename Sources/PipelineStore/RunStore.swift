@@ -158,7 +158,8 @@ package struct RunStore: Sendable {
 
     /// Lists runs newest first, with optional filters; reads only as much of the index as needed.
     package func list(
-        pipeline: String? = nil, status: RunStatus? = nil, limit: Int = 20, includeDryRuns: Bool = true
+        pipeline: String? = nil, status: RunStatus? = nil, branch: String? = nil, trigger: String? = nil,
+        limit: Int = 20, includeDryRuns: Bool = true
     ) throws -> [RunSummary] {
         var out: [RunSummary] = []
         guard limit > 0 else { return out }
@@ -168,6 +169,8 @@ package struct RunStore: Sendable {
                 summary.status = record.status
             }
             if let pipeline, summary.pipeline != pipeline { return true }
+            if let branch, summary.branch != branch { return true }
+            if let trigger, summary.trigger != trigger { return true }
             if let status, summary.status != status { return true }
             if !includeDryRuns, summary.dryRun == true { return true }
             out.append(summary)

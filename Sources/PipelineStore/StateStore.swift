@@ -25,8 +25,10 @@ package protocol StateStore: Sendable {
     func reopenForRecovery(runID: String) async throws -> (recorder: any RunRecorder, record: RunRecord)
     /// One run's record; a run left `running` by a process that is gone reads (and is repaired) as `interrupted`.
     func load(runID: String) async throws -> RunRecord
-    /// Runs newest first, filtered; reads only as much of the index as it needs.
-    func list(pipeline: String?, status: RunStatus?, limit: Int, includeDryRuns: Bool) async throws -> [RunSummary]
+    /// Runs newest first, filtered (nil: any); reads only as much of the index as it needs.
+    func list(
+        pipeline: String?, status: RunStatus?, branch: String?, trigger: String?, limit: Int, includeDryRuns: Bool
+    ) async throws -> [RunSummary]
     /// The pipelines with recorded runs, sorted.
     func pipelinesWithRuns() async throws -> [String]
     /// A run's events in order.
@@ -119,6 +121,14 @@ package protocol CursorStorage: Sendable {
 }
 
 extension StateStore {
+    /// Runs newest first, filtered by pipeline and status.
+    package func list(pipeline: String?, status: RunStatus?, limit: Int, includeDryRuns: Bool) async throws
+        -> [RunSummary]
+    {
+        try await list(
+            pipeline: pipeline, status: status, branch: nil, trigger: nil, limit: limit, includeDryRuns: includeDryRuns)
+    }
+
     /// Takes a target's lock. Without `wait`, throws `.locked` naming the holder when it is taken;
     /// with `wait`, calls `onWait` once and polls until it is free (honouring cancellation).
     package func acquireLock(

@@ -162,12 +162,12 @@ package struct S3StateStore: StateStore {
         return (recorder, record)
     }
 
-    package func list(pipeline: String?, status: RunStatus?, limit: Int, includeDryRuns: Bool) async throws
-        -> [RunSummary]
-    {
+    package func list(
+        pipeline: String?, status: RunStatus?, branch: String?, trigger: String?, limit: Int, includeDryRuns: Bool
+    ) async throws -> [RunSummary] {
         var out: [RunSummary] = []
         guard limit > 0 else { return out }
-        let filtered = pipeline != nil || status != nil || !includeDryRuns
+        let filtered = pipeline != nil || status != nil || branch != nil || trigger != nil || !includeDryRuns
         var startAfter: String?
         while out.count < limit {
             let want = filtered ? 200 : limit - out.count
@@ -177,6 +177,8 @@ package struct S3StateStore: StateStore {
             }
             for case var summary? in summaries {
                 if let pipeline, summary.pipeline != pipeline { continue }
+                if let branch, summary.branch != branch { continue }
+                if let trigger, summary.trigger != trigger { continue }
                 if !includeDryRuns, summary.dryRun == true { continue }
                 if summary.status == .running, let record = try? await load(runID: summary.id) {
                     summary.status = record.status

@@ -32,11 +32,9 @@ struct RunsQuery {
 
     /// The page of runs (newest first) and whether there is a next one; quarantined commits marked.
     func load(_ store: any StateStore) async throws -> (runs: [RunSummary], more: Bool) {
-        let wanted = page * Self.pageSize + 1
-        let scanned = branch == nil && trigger == nil ? wanted : Int.max
-        var runs = try await store.list(pipeline: pipeline, status: status, limit: scanned, includeDryRuns: true)
-        if let branch { runs = runs.filter { $0.branch == branch } }
-        if let trigger { runs = runs.filter { $0.trigger == trigger } }
+        let runs = try await store.list(
+            pipeline: pipeline, status: status, branch: branch, trigger: trigger, limit: page * Self.pageSize + 1,
+            includeDryRuns: true)
         let start = (page - 1) * Self.pageSize
         guard start < runs.count else { return ([], false) }
         var slice = Array(runs[start..<min(runs.count, start + Self.pageSize)])
