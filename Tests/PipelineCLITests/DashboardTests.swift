@@ -160,6 +160,11 @@ import Testing
         // Read-only without a token.
         let refused = try await server.send("/runs/ok-1/actions/abort", method: .POST, body: "csrf=x")
         #expect(refused.status == 403 && refused.body.contains("read-only"), "\(refused)")
+        // A target: the same report as `pipeline status`, with the pipeline's last runs.
+        let target = try await server.get("/targets/web")
+        #expect(target.status == 200, "\(target.body)")
+        #expect(target.body.contains("<h2>last runs</h2>") && target.body.contains("/runs/web-1"), "\(target.body)")
+        #expect(try await server.get("/targets/nothing").status == 404)
         // Assets are the binary's own.
         #expect(try await server.get("/static/style.css").body.contains(".timeline"))
         #expect(try await server.get("/static/app.js").body.contains("EventSource"))
