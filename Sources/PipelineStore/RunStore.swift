@@ -131,17 +131,12 @@ package struct RunStore: Sendable {
         return record
     }
 
-    /// Marks a `running` run whose owner process is gone as `interrupted`; nil when the owner is alive.
+    /// Marks a `running` run whose owner process is gone as `interrupted` (or `failed` when it never
+    /// started a stage: `RunRecord.abandoned`); nil when the owner is alive.
     func repairIfAbandoned(_ record: RunRecord, folder: String) throws -> RunRecord? {
         guard let lock = try? FileLock.tryLock("\(folder)/owner.lock") else { return nil }
         defer { _ = lock }
-        var record = record
-        record.status = .interrupted
-        record.error = record.error ?? "the process that ran it (pid \(record.pid)) stopped before the run ended"
-        for i in record.stages.indices where record.stages[i].status.isActive {
-            record.stages[i].status = .cancelled
-            record.stages[i].error = "interrupted"
-        }
+        let record = record.abandoned(owner: "pid \(record.pid)")
         try Posix.writeAtomically(try RunRecordCoding.encoder.encode(record), to: "\(folder)/run.json")
         try? fixIndex(record)
         return record

@@ -131,15 +131,7 @@ package struct S3StateStore: StateStore {
     package func load(runID: String) async throws -> RunRecord {
         let (record, etag) = try await read(runID)
         guard record.status == .running, !(await isAlive(record)) else { return record }
-        var repaired = record
-        repaired.status = .interrupted
-        repaired.error =
-            repaired.error
-            ?? "the process that ran it (pid \(record.pid), \(record.startedBy)) stopped before the run ended"
-        for i in repaired.stages.indices where repaired.stages[i].status.isActive {
-            repaired.stages[i].status = .cancelled
-            repaired.stages[i].error = "interrupted"
-        }
+        let repaired = record.abandoned(owner: "pid \(record.pid), \(record.startedBy)")
         do {
             try await s3.put(
                 layout.runRecord(runID), try StateCoding.encoder.encode(repaired), condition: .matches(etag),

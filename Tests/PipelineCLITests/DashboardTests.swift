@@ -37,6 +37,10 @@ import Testing
                 "pipelines/slow.yml",
                 localTarget + "stages:\n  - {uses: sleep, id: first, with: {duration: 3s}}\n"
                     + "  - {uses: sleep, id: second, with: {duration: 2s}}\non_failure:\n  - {uses: noop, id: undo}\n")
+            try repo.write(
+                "pipelines/long.yml",
+                localTarget + "stages:\n  - {uses: sleep, id: first, with: {duration: 120s}}\n"
+                    + "on_failure:\n  - {uses: noop, id: undo}\n")
             try repo.commit(DashboardTests.xss)
             state = NSTemporaryDirectory() + "dash-\(UUID().uuidString.prefix(8))"
             cli = CLI(cwd: repo.path)
@@ -195,41 +199,41 @@ import Testing
         #expect(streamed.contains("event: end"))
         _ = await offThread { slow.wait() }
 
-        // Actions: a second run, aborted through the dashboard.
-        let victim = try world.cli.start("run", "slow", "--state-dir", world.state)
+        // Actions: a long run, aborted through the dashboard.
+        let victim = try world.cli.start("run", "long", "--state-dir", world.state)
         defer { _ = victim.wait() }
         #expect(await eventually(.seconds(20)) { victim.stdoutSoFar.contains("first") })
         let form = "actor=ops&comment=wrong+window&csrf="
         // No token: 401. A token but no CSRF field, or a cross-origin Origin: 403.
-        #expect(try await server.send("/runs/slow-2/actions/abort", method: .POST, body: form).status == 401)
+        #expect(try await server.send("/runs/long-1/actions/abort", method: .POST, body: form).status == 401)
         let cookie = ("cookie", "pipeline_token=\(Self.token)")
         #expect(
-            try await server.send("/runs/slow-2/actions/abort", method: .POST, body: form, headers: [cookie]).status
+            try await server.send("/runs/long-1/actions/abort", method: .POST, body: form, headers: [cookie]).status
                 == 403)
         let login = try await server.send("/login", method: .POST, body: "token=\(Self.token)")
         #expect(login.status == 302 && login.headers["set-cookie"]?.contains("HttpOnly") == true, "\(login)")
-        let pageWithForms = try await server.get("/runs/slow-2")
+        let pageWithForms = try await server.get("/runs/long-1")
         let csrf = try #require(
             pageWithForms.body.components(separatedBy: "name=\"csrf\" value=\"").dropFirst().first?.split(
                 separator: "\""
             ).first)
         let crossSite = try await server.send(
-            "/runs/slow-2/actions/abort", method: .POST, body: form + csrf,
+            "/runs/long-1/actions/abort", method: .POST, body: form + csrf,
             headers: [cookie, ("origin", "http://evil.example")])
         #expect(crossSite.status == 403, "\(crossSite.body)")
         let taken = try await server.send(
-            "/runs/slow-2/actions/abort", method: .POST, body: form + csrf,
+            "/runs/long-1/actions/abort", method: .POST, body: form + csrf,
             headers: [cookie, ("origin", server.base)])
         #expect(taken.status == 302, "\(taken.body)")
         let out = await offThread { victim.wait() }
         #expect(out.status == 1, "\(out.stdout)")
         let aborted =
             try JSONSerialization.jsonObject(
-                with: Data(try await server.get("/api/v1/runs/slow-2").body.utf8)) as? [String: Any]
+                with: Data(try await server.get("/api/v1/runs/long-1").body.utf8)) as? [String: Any]
         #expect((aborted?["error"] as? String)?.contains("aborted by ops: wrong window") == true, "\(aborted ?? [:])")
         // The API takes a bearer token instead (no cookie, so no CSRF field needed).
         let api = try await server.send(
-            "/api/v1/runs/slow-2/actions/abort", method: .POST, body: "",
+            "/api/v1/runs/long-1/actions/abort", method: .POST, body: "",
             headers: [("authorization", "Bearer wrong")])
         #expect(api.status == 401)
     }

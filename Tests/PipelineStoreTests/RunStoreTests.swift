@@ -101,6 +101,24 @@ let sampleCommit = CommitInfo(sha: String(repeating: "c", count: 40), branch: "m
         #expect(try store.list().first?.status == .interrupted)
     }
 
+    /// A process that died between recording its run and starting the first stage (e.g. during the
+    /// pipeline file's fsync, before its lock named the run) changed nothing: the run reads failed, so
+    /// that no `interrupted` run is left that no recovery can find.
+    @Test func aRunAbandonedBeforeAnyStageReadsFailed() throws {
+        let store = try RunStore(root: temporaryFolder())
+        var id = ""
+        do {
+            let (_, record) = try store.createRun(
+                pipeline: samplePipeline(), trigger: "manual", commit: sampleCommit, repository: nil, dryRun: false)
+            id = record.id
+        }
+        let record = try store.load(runID: id)
+        #expect(record.status == .failed)
+        #expect(record.error?.contains("died before the run started any stage: nothing was changed") == true)
+        #expect(record.endedAt != nil)
+        #expect(try store.list().first?.status == .failed)
+    }
+
     @Test func corruptRunJSONIsAClearErrorAndOthersStillList() throws {
         let store = try RunStore(root: temporaryFolder())
         for _ in 0..<2 {

@@ -146,7 +146,7 @@ import Testing
         try await store.reopenForRecovery(runID: record.id)
     }
 
-    @Test func aRunningRecordWithoutALiveLockReadsInterrupted() async throws {
+    @Test func aRunningRecordWithoutALiveLockIsRepaired() async throws {
         let store = try await Self.store()
         let (_, record) = try await store.startRun(
             pipeline: samplePipeline(), trigger: "manual", commit: sampleCommit, repository: nil, dryRun: false,
@@ -160,10 +160,13 @@ import Testing
         try await lock.attach(runID: record.id)
         #expect(try await store.load(runID: record.id).status == .running)
         await lock.release()
+        // Its process gone before any stage started: nothing was changed, so nothing is left to
+        // recover — the run reads failed, saying so (a run that had started a stage reads interrupted).
         let repaired = try await store.load(runID: record.id)
-        #expect(repaired.status == .interrupted)
+        #expect(repaired.status == .failed)
+        #expect(repaired.error?.contains("died before the run started any stage: nothing was changed") == true)
         let listed = try await store.list(pipeline: "web", status: nil, limit: 5, includeDryRuns: true)
-        #expect(listed.contains { $0.id == record.id && $0.status == .interrupted })
+        #expect(listed.contains { $0.id == record.id && $0.status == .failed })
         #expect(!listed.contains { $0.status == .running })
     }
 

@@ -42,3 +42,29 @@ extension RunRecord {
         }
     }
 }
+
+extension RunRecord {
+    /// The record of a `running` run whose process is gone, as its store repairs it: `interrupted` (its
+    /// running stages `cancelled`) for the next engine to recover — or, when the process died before
+    /// any stage started (between recording the run and taking it on), `failed`: nothing was changed,
+    /// so there is nothing to recover, and no lock names the run for a recovery to find it.
+    public func abandoned(owner: String) -> RunRecord {
+        var record = self
+        let began = record.stages.contains { $0.startedAt != nil || $0.status != .pending }
+        guard began || record.recovery != nil else {
+            record.status = .failed
+            record.error =
+                record.error
+                ?? "the process that ran it (\(owner)) died before the run started any stage: nothing was changed"
+            record.endedAt = record.endedAt ?? Date()
+            return record
+        }
+        record.status = .interrupted
+        record.error = record.error ?? "the process that ran it (\(owner)) stopped before the run ended"
+        for i in record.stages.indices where record.stages[i].status.isActive {
+            record.stages[i].status = .cancelled
+            record.stages[i].error = "interrupted"
+        }
+        return record
+    }
+}
