@@ -200,11 +200,12 @@ import Testing
         let runMs = Double(record["duration_ms"] as? Int ?? 0)
         // The stages ran as if nothing were configured: 1 s of sleep, plus the engine's own time.
         #expect(runMs < 2_500, "run took \(runMs) ms")
-        // From the run's end to the process's exit: the 1 s drain, then exit (not the 5 s attempt timeout
-        // with its retries, which would be 20 s and more).
+        // From the run's end to the process's exit: the 1 s drain, then exit — not the 5 s attempt timeout
+        // (a broken drain waits for it, and for the retries after it: 20 s and more). The margin above 1 s
+        // is for a loaded machine (the whole suite in parallel showed 2.4 s once).
         let ended = try #require((record["ended_at"] as? String).flatMap(Timestamp.parse))
         #expect(
-            exited.timeIntervalSince(ended) < 2.0, "exited \(exited.timeIntervalSince(ended)) s after the run ended")
+            exited.timeIntervalSince(ended) < 3.5, "exited \(exited.timeIntervalSince(ended)) s after the run ended")
         #expect(exited.timeIntervalSince(ended) >= 0.9, "the drain waited for the hanging receiver")
         #expect(hang.requests.isEmpty)
     }
