@@ -133,7 +133,7 @@ import Testing
         #expect(logs.stdout.contains("approved by alice"), "\(logs.stdout)")
     }
 
-    @Test func localRejectRunsOnFailure() async throws {
+    @Test func localRejectAndAbortRunOnFailure() async throws {
         let f = try Fixture(
             service: "rejected",
             stages: Self.approvalStages.replacingOccurrences(of: "SERVICE", with: "rejected")
@@ -161,6 +161,24 @@ import Testing
         #expect((gate["error"] as? String)?.contains("p99 too high") == true, "\(gate)")
         #expect((gate["outputs"] as? [String: Any])?["decision"] as? String == "rejected")
         // The canary is gone: rollback ran.
+        #expect(try await f.service("rejected-canary")?.desiredCount ?? 0 == 0)
+
+        // Again (the rejected commit is quarantined: --force), aborted from another process this time.
+        let again = try ProcessRunner.start(
+            CLI.testkitBinary, ["run", "rejected", "--force", "--state-dir", f.state], cwd: f.repo.path,
+            environment: f.cli.environment)
+        #expect(
+            await eventually(.seconds(60)) {
+                Self.stage(try await Self.show(ask, "rejected-2"), "gate")["status"] as? String == "waiting"
+            })
+        let aborted = try await Self.asActor("ops", f, ["abort", "rejected-2", "--comment", "wrong window"])
+        #expect(aborted.status == 0, "\(aborted.stdout)\(aborted.stderr)")
+        let second = await offThread { again.wait() }
+        #expect(second.status == 1, "\(second.stdout)\(second.stderr)")
+        let two = try await Self.show(ask, "rejected-2")
+        #expect(two["status"] as? String == "rolled_back", "\(two)")
+        #expect((two["error"] as? String)?.contains("aborted by ops: wrong window") == true, "\(two)")
+        #expect(Self.stage(two, "gate")["status"] as? String == "cancelled")
         #expect(try await f.service("rejected-canary")?.desiredCount ?? 0 == 0)
     }
 

@@ -192,11 +192,11 @@ struct Dashboard: Sendable {
 
     // MARK: Helpers
 
+    /// The query's parameters (Hummingbird has percent-decoded the values once; decoding again would
+    /// turn a branch named `a%41` into `aA`).
     static func parameters(_ request: Request) -> [String: String] {
         var out: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters {
-            out[String(key)] = String(value).removingPercentEncoding ?? String(value)
-        }
+        for (key, value) in request.uri.queryParameters { out[String(key)] = String(value) }
         return out
     }
 
