@@ -33,7 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
             store: store, auth: DashboardAuth(token: token),
             target: { pipeline in
                 try await Self.report(pipeline, store: store, registry: registry, environment: environment)
-            }, environment: environment)
+            })
         var logger = Logger(label: "pipeline.serve")
         logger.logLevel = .warning
         let app = Application(

@@ -141,16 +141,16 @@ struct RunExecutor {
             for: pipeline, registry: registry, environment: environment, source: source, stateRoot: store.localRoot,
             dryRun: false, note: { message in if !quietNotes { Terminal.note(message) } })
         // A recovery notifies too; a notify: entry this machine cannot resolve (a variable unset here) is skipped.
-        let notifier = try? notifier(for: pipeline, commit: record.commit, services: &services)
+        let notifier = (try? notifier(for: pipeline, commit: record.commit, services: &services)) ?? nil
         note("\(runID) was interrupted (its process died): recovering it by running its on_failure stages")
         let progress = ProgressRenderer(mode: mode == .silent ? .silent : .plain, showLogs: false)
         let runner = Runner(
             registry: registry, environment: environment, history: store.history, services: services,
-            observer: RunObservers(all: [progress, RunMetrics()] + ((notifier ?? nil).map { [$0] } ?? [])))
+            observer: RunObservers(all: [progress, RunMetrics()] + (notifier.map { [$0] } ?? [])))
         let final = await runner.recover(
             Runner.Job(pipeline: pipeline, record: record, source: source, recorder: recorder, lease: lock),
             by: Self.who)
-        _ = await (notifier ?? nil)?.drain(within: Self.notificationDrain)
+        _ = await notifier?.drain(within: Self.notificationDrain)
         guard final.status != .interrupted else {
             throw PipelineError(.locked, "recovery of \(runID) stopped: \(final.error ?? "the lease was lost")")
         }

@@ -11,7 +11,6 @@ struct Dashboard: Sendable {
     let store: any StateStore
     let auth: DashboardAuth
     let target: @Sendable (String) async throws -> StatusReport
-    let environment: [String: String]
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()

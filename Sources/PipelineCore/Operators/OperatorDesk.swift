@@ -48,11 +48,6 @@ public final class OperatorDesk: Sendable {
         return result
     }
 
-    /// Whether any session is open for `kind` now.
-    public func isWaiting(for kind: OperatorRequest.Kind) -> Bool {
-        sessions.withLock { $0.values.contains { $0.kinds.contains(kind) } }
-    }
-
     static func nothingWaits(_ kind: OperatorRequest.Kind) -> String {
         switch kind {
         case .approve, .reject: return "no stage of the run is waiting for approval"
