@@ -64,17 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
         let definition = try Catalog.loader(registry, environment: environment).load(
             text: text, file: record.pipelineFile)
         let source = InMemorySourceTree(files: [record.pipelineFile: text], description: "\(newest.id)'s pipeline.yml")
-        let services = try await TargetFactory.services(
-            for: definition, registry: registry, environment: environment, source: source, stateRoot: store.localRoot,
-            dryRun: true, note: { _ in })
-        guard let target = services.get(DeploymentTargetBox.self)?.target, let main = definition.target.service else {
-            throw PipelineError(.invalidInput, "\(definition.file): its provider has no target to look at")
-        }
-        let scope = ExpressionScope(
-            commit: record.commit, pipelineName: definition.name, runID: "\(definition.name)-status",
-            environment: environment, target: definition.target)
-        return try await StatusReport.gather(
-            pipeline: definition, target: target, main: main, canary: "\(main)-canary",
-            alarms: (try? definition.watchedAlarms(registry: registry, scope: scope)) ?? [], store: store, runs: 10)
+        return try await StatusLook.prepare(
+            definition, source: source, commit: record.commit, registry: registry, environment: environment,
+            stateRoot: store.localRoot, note: { _ in }
+        ).report(store: store, runs: 10)
     }
 }

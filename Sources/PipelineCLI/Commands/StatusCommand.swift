@@ -35,27 +35,11 @@ struct StatusCommand: AsyncParsableCommand {
         let (source, definition) = try chosen.loadAtHead(registry, environment: environment)
         let store = try await state.openStore()
         let quiet = json
-        let services = try await TargetFactory.services(
-            for: definition, registry: registry, environment: environment, source: source.tree,
-            stateRoot: store.localRoot, dryRun: true, note: { if !quiet { Terminal.note($0) } })
-        guard let target = services.get(DeploymentTargetBox.self)?.target, let main = definition.target.service else {
-            throw PipelineError(.invalidInput, "\(definition.file): its provider has no target to look at")
-        }
-        let canaryName =
-            definition.stages.first { registry.resolve($0.uses)?.descriptor.name == "canary-deploy" }
-            .flatMap { $0.with["canary_service"] }.flatMap { node -> String? in
-                if case .string(let template) = node.kind, !template.hasExpressions { return template.raw }
-                return nil
-            } ?? "\(main)-canary"
-        let scope = ExpressionScope(
-            commit: source.commit, pipelineName: definition.name, runID: "\(definition.name)-status",
-            environment: environment, target: definition.target)
-        let specs = (try? definition.watchedAlarms(registry: registry, scope: scope)) ?? []
-        let look = {
-            try await StatusReport.gather(
-                pipeline: definition, target: target, main: main, canary: canaryName, alarms: specs, store: store,
-                runs: runs)
-        }
+        let status = try await StatusLook.prepare(
+            definition, source: source.tree, commit: source.commit, registry: registry, environment: environment,
+            stateRoot: store.localRoot, note: { if !quiet { Terminal.note($0) } })
+        let (main, canaryName) = (status.main, status.canary)
+        let look = { try await status.report(store: store, runs: runs) }
         guard watch else {
             let report = try await look()
             print(json ? try Terminal.json(report) : report.text(main: main, canary: canaryName))
