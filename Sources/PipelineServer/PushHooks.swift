@@ -99,7 +99,9 @@ package struct PushHooks: Sendable {
         return out
     }
 
-    static func equalInConstantTime(_ a: String, _ b: String) -> Bool {
+    /// Whether two secrets are equal (and not empty), in time that does not depend on where they differ:
+    /// the webhook tokens here and the dashboard's token and CSRF field.
+    package static func equalInConstantTime(_ a: String, _ b: String) -> Bool {
         let (x, y) = (Array(a.utf8), Array(b.utf8))
         guard x.count == y.count, !x.isEmpty else { return false }
         var difference: UInt8 = 0

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import PipelineCore
+import PipelineServer
 
 /// The dashboard's write access: with `PIPELINE_SERVE_TOKEN` set, POST actions need the token (the
 /// `pipeline_token` cookie set by `/login`, or `Authorization: Bearer TOKEN`) and, from a browser
@@ -22,11 +23,7 @@ struct DashboardAuth: Sendable {
         }
     }
 
-    static func equal(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count, !x.isEmpty else { return false }
-        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
+    static func equal(_ a: String, _ b: String) -> Bool { PushHooks.equalInConstantTime(a, b) }
 
     static func cookie(_ request: Request, _ name: String) -> String? {
         for header in request.headers[values: .cookie] {
