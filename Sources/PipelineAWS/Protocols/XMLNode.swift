@@ -1,4 +1,5 @@
 import Foundation
+import PipelineCore
 
 #if canImport(FoundationXML)
     import FoundationXML
@@ -72,17 +73,4 @@ final class XMLNode: @unchecked Sendable {
 }
 
 /// Escapes text for an XML body.
-func xmlEscape(_ text: String) -> String {
-    var out = ""
-    for ch in text {
-        switch ch {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&apos;"
-        default: out.append(ch)
-        }
-    }
-    return out
-}
+func xmlEscape(_ text: String) -> String { Markup.escape(text) }

@@ -5,21 +5,7 @@ import PipelineCore
 /// stylesheet and script are served by the binary (no external assets).
 enum HTML {
     /// Escapes text for an HTML element or a quoted attribute.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { Markup.escape(text) }
 
     /// Percent-encodes a query value or a path segment.
     static func urlEncode(_ text: String) -> String {
