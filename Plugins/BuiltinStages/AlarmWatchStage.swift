@@ -113,8 +113,10 @@ package struct AlarmWatchStage: Stage {
         let timer = context.bake()
         defer { timer.end() }
         var skipped: OperatorRequest?
+        // Soon after the change, then further apart, up to poll_interval.
+        var backoff = Backoff(ceiling: poll)
         while ContinuousClock.now < deadline {
-            if let skip = try await timer.sleep(for: min(poll, deadline - ContinuousClock.now)) {
+            if let skip = try await timer.sleep(for: min(backoff.next(), deadline - ContinuousClock.now)) {
                 skipped = skip
                 break
             }
@@ -157,8 +159,9 @@ package struct AlarmWatchStage: Stage {
         let deadline = ContinuousClock.now + inputs.bakeTime
         let timer = context.bake()
         defer { timer.end() }
+        var backoff = Backoff(ceiling: inputs.pollInterval)
         while ContinuousClock.now < deadline {
-            if let skip = try await timer.sleep(for: min(inputs.pollInterval, deadline - ContinuousClock.now)) {
+            if let skip = try await timer.sleep(for: min(backoff.next(), deadline - ContinuousClock.now)) {
                 context.logger.info("bake ended early by \(skip.by) (\(skip.from))\(judge.summary)")
                 return StageOutputs([Outputs.alarmsChecked: 0, Outputs.bakeSkippedBy: .string(skip.by)])
             }

@@ -103,7 +103,9 @@ package struct CanaryDeployStage: Stage {
         let canary = try context.canaryService(inputs.canaryService)
         let count = inputs.count
         let taskDefinition = try context.taskDefinitionToDeploy(inputs.taskDefinition)
-        guard let mainState = try await context.tolerant(main, { try await target.service(main) }) else {
+        // One DescribeServices for both.
+        let described = try await context.tolerant(main) { try await target.services([main, canary]) }
+        guard let mainState = described[main] else {
             throw StageFailure(
                 "service \(main) does not exist on \(target.description); create it before its first canary")
         }
@@ -114,7 +116,7 @@ package struct CanaryDeployStage: Stage {
             "\(main) runs \(previous.isEmpty ? "no task definition yet" : previous); canary \(canary) will run \(count) task(s) of \(taskDefinition)"
         )
         if context.isDryRun {
-            let exists = try await context.tolerant(canary, { try await target.service(canary) }) != nil
+            let exists = described[canary] != nil
             context.logger.info(
                 "would \(exists ? "update" : "create") \(canary) with \(count) task(s) of \(taskDefinition)")
             if let weighted {
@@ -129,7 +131,7 @@ package struct CanaryDeployStage: Stage {
         }
         let arn: String
         let deploymentID: String
-        if let existing = try await context.tolerant(canary, { try await target.service(canary) }) {
+        if let existing = described[canary] {
             if let weighted, !existing.targetGroups.isEmpty, !existing.targetGroups.contains(weighted.canary) {
                 throw StageFailure(
                     "\(canary) is registered in \(existing.targetGroups.joined(separator: ", ")), not in canary_target_group \(weighted.canary): delete \(canary) (the next run creates it in its own target group) or drop canary_target_group"
@@ -137,7 +139,7 @@ package struct CanaryDeployStage: Stage {
             }
             deploymentID = try await Readiness.startDeployment(
                 target, service: canary, update: ServiceUpdate(taskDefinition: taskDefinition, desiredCount: count),
-                context: context)
+                before: existing, context: context)
             arn = existing.arn
             context.logger.info("updated \(canary)")
         } else {

@@ -89,11 +89,12 @@ package struct DNSAliasStage: Stage {
         let deadline = ContinuousClock.now + inputs.timeout
         let poll = inputs.pollInterval
         var failures = TransientFailures()
+        var backoff = Backoff(ceiling: poll)
         while try await Self.status(target, change, &failures, context) != .inSync {
-            guard ContinuousClock.now + poll < deadline else {
+            guard ContinuousClock.now < deadline else {
                 throw StageFailure("change \(change) not INSYNC in time")
             }
-            try await context.sleep(for: poll)
+            try await context.sleep(for: min(backoff.next(), max(deadline - ContinuousClock.now, .zero)))
         }
         return StageOutputs([Outputs.recordName: .string(name), Outputs.changeID: .string(change)])
     }

@@ -69,6 +69,7 @@ enum NativeSettings {
         )
         let deadline = ContinuousClock.now + inputs.timeout
         var last = ""
+        var backoff = Backoff(ceiling: inputs.pollInterval)
         while true {
             guard let state = try await context.tolerant(arn, { try await target.serviceDeployment(arn) }) else {
                 throw StageFailure("service deployment \(arn) is gone")
@@ -92,7 +93,7 @@ enum NativeSettings {
                     "ECS's \(name) deployment of \(main) did not finish within \(DurationFormat.format(inputs.timeout)) (\(now))"
                 )
             }
-            try await context.sleep(for: inputs.pollInterval)
+            try await context.sleep(for: backoff.next())
         }
         context.logger.info("\(main) runs \(taskDefinition): ECS's \(name) deployment succeeded")
         try await PromoteStage.promoted(
@@ -125,6 +126,7 @@ enum NativeSettings {
             return false
         }
         let deadline = ContinuousClock.now + timeout
+        var backoff = Backoff(ceiling: poll)
         while true {
             guard let now = try await context.tolerant(arn, { try await target.serviceDeployment(arn) }) else {
                 return true
@@ -139,7 +141,7 @@ enum NativeSettings {
             guard ContinuousClock.now < deadline else {
                 throw StageFailure("ECS's rollback of \(arn) did not finish within \(DurationFormat.format(timeout))")
             }
-            try await context.sleep(for: poll)
+            try await context.sleep(for: backoff.next())
         }
     }
 }

@@ -108,25 +108,36 @@ package struct PromoteStage: Stage {
             )
             return StageOutputs([Outputs.deploymentID: "", Outputs.taskDefinitionARN: .string(taskDefinition)])
         }
-        let started = try await Readiness.startDeployment(target, service: main, update: update, context: context)
+        let canary = try context.canaryService(inputs.canaryService)
+        // One DescribeServices for both: main's deployment before the change, and whether a canary runs.
+        let described = try await context.tolerant(main) { try await target.services([main, canary]) }
+        let started = try await Readiness.startDeployment(
+            target, service: main, update: update, before: described[main], context: context)
         context.logger.info("updated \(main) to \(taskDefinition); waiting for its tasks to run healthy")
         let deployment = try await Readiness.wait(
             target, service: main, deploymentID: started, taskDefinition: taskDefinition,
             timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
-        try await Self.promoted(
-            taskDefinition, canary: try context.canaryService(inputs.canaryService), context: context)
+        try await Self.promoted(taskDefinition, canary: canary, described: described[canary], context: context)
         return StageOutputs([
             Outputs.deploymentID: .string(deployment.id), Outputs.taskDefinitionARN: .string(taskDefinition),
         ])
     }
 
     /// Once the main service runs the new revision: a weighted canary's routes back to the main target
-    /// group alone, then the canary's tasks to 0, then the revision tagged as promoted.
-    static func promoted(_ taskDefinition: String, canary: String, context: StageContext) async throws {
+    /// group alone, then the canary's tasks to 0, then the revision tagged as promoted. `described`: the
+    /// canary as the stage last saw it (nil: described here).
+    static func promoted(
+        _ taskDefinition: String, canary: String, described: ServiceState?? = .none, context: StageContext
+    ) async throws {
         let target = try context.deploymentTarget()
         try await TrafficSteps.restore(context)
-        if let state = try await context.tolerant(canary, { try await target.service(canary) }), state.desiredCount > 0
-        {
+        let state: ServiceState?
+        if case .some(let seen) = described {
+            state = seen
+        } else {
+            state = try await context.tolerant(canary) { try await target.service(canary) }
+        }
+        if let state, state.desiredCount > 0 {
             _ = try await context.tolerant(canary) {
                 try await target.updateService(canary, ServiceUpdate(desiredCount: 0))
             }

@@ -13,10 +13,17 @@ enum Readiness {
 
     /// Applies `update` to `service` and returns the deployment it started. When the wanted revision is
     /// already the service's, a new deployment is forced, so that fresh tasks are judged.
+    /// `before` is the service as the stage last described it; nil: described here.
     static func startDeployment(
-        _ target: any DeploymentTarget, service: String, update: ServiceUpdate, context: StageContext
+        _ target: any DeploymentTarget, service: String, update: ServiceUpdate, before described: ServiceState? = nil,
+        context: StageContext
     ) async throws -> String {
-        let before = try await context.tolerant(service) { try await target.service(service) }
+        let before: ServiceState?
+        if let described {
+            before = described
+        } else {
+            before = try await context.tolerant(service) { try await target.service(service) }
+        }
         var update = update
         if let wanted = update.taskDefinition, let before, sameRevision(before.taskDefinition, wanted) {
             update.forceNewDeployment = true
@@ -58,7 +65,7 @@ enum Readiness {
             throw StageFailure("deployment \(deploymentID) of \(service) is gone (replaced by another change)")
         }
         let includeStopped = deployment.failedTasks > 0 || deployment.rolloutState == .failed
-        let tasks = try await target.tasks(service: service, includeStopped: includeStopped)
+        let tasks = try await target.tasks(of: state, includeStopped: includeStopped)
             .filter { $0.deploymentID == deploymentID }
         let failed = tasks.filter { $0.stopped && $0.failed }
         if deployment.rolloutState == .failed {
@@ -88,6 +95,8 @@ enum Readiness {
     }
 
     /// Waits until the deployment is ready; throws with what was seen when it fails or times out.
+    /// Called right after the change that started the deployment, whose answer already showed its
+    /// state: the first look comes one `Backoff` step later, and the looks back off up to `poll`.
     static func wait(
         _ target: any DeploymentTarget, service: String, deploymentID: String, taskDefinition: String,
         timeout: Duration, poll: Duration, context: StageContext
@@ -96,7 +105,11 @@ enum Readiness {
         var lastReported = ""
         var lastProblems: [String] = []
         var failures = TransientFailures()
+        var backoff = Backoff(ceiling: poll)
+        var delay = backoff.next()
         while true {
+            try await context.sleep(for: min(delay, max(deadline - ContinuousClock.now, .zero)))
+            delay = backoff.next()
             let look: Look
             do {
                 look = try await Self.look(
@@ -107,7 +120,8 @@ enum Readiness {
                 throw failure
             } catch {
                 try failures.absorb(error) { context.logger.warning("\(service): \($0)") }
-                try await context.sleep(for: poll)
+                // A failing platform is given a whole poll to come back, as before backing off.
+                delay = poll
                 continue
             }
             if look.report != lastReported {
@@ -121,14 +135,13 @@ enum Readiness {
                 lastProblems = look.problems
             }
             if look.ready { return look.deployment }
-            guard ContinuousClock.now + poll < deadline else {
+            guard ContinuousClock.now < deadline else {
                 var message =
                     "timed out after \(DurationFormat.format(timeout)) waiting for \(service) to run \(taskDefinition) healthy (\(look.report))"
                 if !look.problems.isEmpty { message += ": " + look.problems.prefix(3).joined(separator: "; ") }
                 context.logger.error("\(message)")
                 throw StageFailure(message)
             }
-            try await context.sleep(for: poll)
         }
     }
 }

@@ -85,8 +85,9 @@ package struct RollbackStage: Stage {
                 Outputs.taskDefinitionARN: .string(state.taskDefinition),
             ])
         }
-        if let state = try await context.tolerant(canary, { try await target.service(canary) }), state.desiredCount > 0
-        {
+        // One DescribeServices for both.
+        let described = try await context.tolerant(main) { try await target.services([main, canary]) }
+        if let state = described[canary], state.desiredCount > 0 {
             if context.isDryRun {
                 context.logger.info("would scale \(canary) to 0")
             } else {
@@ -96,7 +97,7 @@ package struct RollbackStage: Stage {
                 context.logger.info("scaled \(canary) to 0")
             }
         }
-        guard let state = try await context.tolerant(main, { try await target.service(main) }) else {
+        guard let state = described[main] else {
             throw StageFailure("service \(main) does not exist; cannot roll it back")
         }
         let family = Self.family(of: state.taskDefinition)
@@ -120,7 +121,7 @@ package struct RollbackStage: Stage {
         }
         context.logger.info("returning \(main) from \(state.taskDefinition) to \(revision) (\(source))")
         let started = try await Readiness.startDeployment(
-            target, service: main, update: ServiceUpdate(taskDefinition: revision), context: context)
+            target, service: main, update: ServiceUpdate(taskDefinition: revision), before: state, context: context)
         _ = try await Readiness.wait(
             target, service: main, deploymentID: started, taskDefinition: revision,
             timeout: inputs.timeout, poll: inputs.pollInterval, context: context)

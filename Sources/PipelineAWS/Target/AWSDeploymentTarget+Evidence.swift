@@ -2,24 +2,39 @@ import Foundation
 import PipelineCore
 import Synchronization
 
-/// Which task definitions have a container health check, looked up once per revision.
-final class HealthCheckCache: Sendable {
-    private let known = Mutex<[String: Bool]>([:])
+/// Task definitions this target registered or read, by ARN and by `family:revision`: a revision never
+/// changes, so a run reads each one at most once (the build's diff, the register's comparison and the
+/// readiness checks' container health checks share it).
+final class TaskDefinitionCache: Sendable {
+    private let known = Mutex<[String: TaskDefinitionRecord]>([:])
 
-    func hasHealthCheck(_ arn: String, ecs: ECS) async throws -> Bool {
-        if let value = known.withLock({ $0[arn] }) { return value }
-        let containers = try await ecs.describeTaskDefinition(arn)?.0.document["containerDefinitions"]?.arrayValue ?? []
-        let value = containers.contains { $0["healthCheck"] != nil && $0["healthCheck"] != .null }
-        known.withLock { $0[arn] = value }
-        return value
+    func get(_ reference: String) -> TaskDefinitionRecord? { known.withLock { $0[reference] } }
+
+    func put(_ record: TaskDefinitionRecord) {
+        known.withLock {
+            $0[record.arn] = record
+            $0["\(record.family):\(record.revision)"] = record
+        }
     }
 }
 
 extension AWSDeploymentTarget {
+    /// Whether a revision's containers declare a health check (read through the cache).
+    func hasHealthCheck(_ arn: String) async throws -> Bool {
+        let containers = try await taskDefinition(arn)?.document["containerDefinitions"]?.arrayValue ?? []
+        return containers.contains { $0["healthCheck"] != nil && $0["healthCheck"] != .null }
+    }
+
     /// Running (and, with `includeStopped`, recently stopped) tasks of a service from ListTasks and
     /// DescribeTasks, with container health and the target health of every target group of the service.
     package func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] {
         guard let svc = try await ecs.describeService(cluster: cluster, service: service) else { return [] }
+        return try await tasks(of: Self.state(svc), includeStopped: includeStopped)
+    }
+
+    /// The tasks of a service just described: no second DescribeServices for its target groups.
+    package func tasks(of svc: ServiceState, includeStopped: Bool) async throws -> [TaskState] {
+        let service = svc.name
         var arns = try await ecs.listTasks(cluster: cluster, serviceName: service, desiredStatus: "RUNNING")
         if includeStopped {
             arns += try await ecs.listTasks(cluster: cluster, serviceName: service, desiredStatus: "STOPPED")
@@ -27,7 +42,7 @@ extension AWSDeploymentTarget {
         guard !arns.isEmpty else { return [] }
         let tasks = try await ecs.describeTasks(cluster: cluster, tasks: Array(Set(arns)))
         var targets: [(group: String, health: [ELBv2.TargetHealth])] = []
-        for group in Set((svc.loadBalancers ?? []).compactMap(\.targetGroupArn)).sorted() {
+        for group in Set(svc.targetGroups).sorted() {
             targets.append((group, try await elb.describeTargetHealth(targetGroupArn: group)))
         }
         var out: [TaskState] = []
@@ -35,7 +50,7 @@ extension AWSDeploymentTarget {
             let stopped = task.lastStatus == "STOPPED" || task.lastStatus == "DEPROVISIONING"
             let running = task.lastStatus == "RUNNING" && task.desiredStatus != "STOPPED"
             var containerHealthy: Bool?
-            if let td = task.taskDefinitionArn, try await healthChecks.hasHealthCheck(td, ecs: ecs) {
+            if let td = task.taskDefinitionArn, try await hasHealthCheck(td) {
                 containerHealthy = task.healthStatus == "HEALTHY"
             }
             let ip = task.attachments?.flatMap { $0.details ?? [] }.first { $0.name == "privateIPv4Address" }?.value

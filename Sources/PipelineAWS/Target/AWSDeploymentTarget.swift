@@ -12,7 +12,7 @@ package struct AWSDeploymentTarget: DeploymentTarget {
     let elb: ELBv2
     let route53: Route53
     let serviceDiscovery: ServiceDiscovery
-    let healthChecks = HealthCheckCache()
+    let taskDefinitions = TaskDefinitionCache()
 
     package init(client: AWSClient, cluster: String) {
         self.client = client
@@ -46,11 +46,17 @@ package struct AWSDeploymentTarget: DeploymentTarget {
     }
 
     package func latestTaskDefinition(family: String) async throws -> TaskDefinitionRecord? {
-        try await ecs.describeTaskDefinition(family).map { Self.record($0.0) }
+        let found = try await ecs.describeTaskDefinition(family).map { Self.record($0.0) }
+        if let found { taskDefinitions.put(found) }
+        return found
     }
 
+    /// Read once per target (a run's): a revision never changes.
     package func taskDefinition(_ arn: String) async throws -> TaskDefinitionRecord? {
-        try await ecs.describeTaskDefinition(arn).map { Self.record($0.0) }
+        if let known = taskDefinitions.get(arn) { return known }
+        let found = try await ecs.describeTaskDefinition(arn).map { Self.record($0.0) }
+        if let found { taskDefinitions.put(found) }
+        return found
     }
 
     /// Registers with a unique `pipeline:registration` tag. RegisterTaskDefinition is not idempotent:
@@ -67,7 +73,9 @@ package struct AWSDeploymentTarget: DeploymentTarget {
         var attempt = 1
         while true {
             do {
-                return Self.record(try await ecs.registerTaskDefinition(document, tags: ecsTags))
+                let registered = Self.record(try await ecs.registerTaskDefinition(document, tags: ecsTags))
+                taskDefinitions.put(registered)
+                return registered
             } catch let error as AWSError where error.mayHaveBeenApplied && attempt < Self.registrationAttempts {
                 if let found = try await findRegistration(family: family, token: token) { return found }
                 try await Task.sleep(for: client.retry.delay(after: attempt))
@@ -133,6 +141,14 @@ package struct AWSDeploymentTarget: DeploymentTarget {
 
     package func service(_ name: String) async throws -> ServiceState? {
         try await ecs.describeService(cluster: cluster, service: name).map(Self.state)
+    }
+
+    /// One DescribeServices for up to 10 services (inactive ones left out, as `service(_:)` does).
+    package func services(_ names: [String]) async throws -> [String: ServiceState] {
+        let (found, _) = try await ecs.describeServices(cluster: cluster, services: Array(Set(names)).sorted())
+        var out: [String: ServiceState] = [:]
+        for service in found where service.status != "INACTIVE" { out[service.serviceName] = Self.state(service) }
+        return out
     }
 
     package func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)

@@ -22,6 +22,7 @@ extension RunRecord {
                 stages[i].status = status
                 stages[i].endedAt = event.time
                 stages[i].durationMs = event.durationMs
+                stages[i].apiCalls = event.apiCalls
                 stages[i].outputs = event.outputs ?? [:]
                 stages[i].error = status == .succeeded ? nil : event.message
             case .runFinished:

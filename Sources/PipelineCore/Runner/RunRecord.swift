@@ -50,6 +50,9 @@ public struct StageRecord: Sendable, Codable, Hashable {
     public var outputs: StageOutputs
     /// Why it failed, for people.
     public var error: String?
+    /// The calls it made to the platform while it ran (AWS operations, local agent requests), by
+    /// operation; nil for runs recorded before they were counted.
+    public var apiCalls: [String: Int]?
 
     /// A stage not started yet.
     public init(id: String, uses: String, phase: String) {
@@ -65,6 +68,7 @@ public struct StageRecord: Sendable, Codable, Hashable {
         case startedAt = "started_at"
         case endedAt = "ended_at"
         case durationMs = "duration_ms"
+        case apiCalls = "api_calls"
     }
 }
 
@@ -220,13 +224,17 @@ public struct RunEvent: Sendable, Codable, Hashable {
     public var outputs: StageOutputs?
     /// The operator request this event answers.
     public var request: OperatorRequest?
+    /// The calls the stage made to the platform, by operation (`stage_finished`).
+    public var apiCalls: [String: Int]?
 
     /// An event.
     public init(
         _ type: Kind, run: String, stage: String? = nil, status: String? = nil, message: String? = nil,
-        durationMs: Int64? = nil, outputs: StageOutputs? = nil, request: OperatorRequest? = nil, time: Date = Date()
+        durationMs: Int64? = nil, outputs: StageOutputs? = nil, request: OperatorRequest? = nil,
+        apiCalls: [String: Int]? = nil, time: Date = Date()
     ) {
         self.request = request
+        self.apiCalls = apiCalls
         self.time = time
         self.type = type
         self.run = run
@@ -240,5 +248,6 @@ public struct RunEvent: Sendable, Codable, Hashable {
     enum CodingKeys: String, CodingKey {
         case time, type, run, stage, status, message, outputs, request
         case durationMs = "duration_ms"
+        case apiCalls = "api_calls"
     }
 }

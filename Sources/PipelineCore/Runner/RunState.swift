@@ -242,7 +242,10 @@ struct RunState {
         try emit(RunEvent(.stageStarted, run: record.id, stage: step.id, message: step.uses))
         try await job.recorder.flush()
 
-        var outcome = await attempt(step, failure: failure, cancellable: cancellable, guarded: guarded)
+        let meter = CallMeter()
+        var outcome = await CallMeter.$current.withValue(meter) {
+            await attempt(step, failure: failure, cancellable: cancellable, guarded: guarded)
+        }
         if case .success = outcome, let guarded, let found = try? await guarded.check() {
             // Fired while this stage ran, between two looks of the monitor.
             outcome = .failure(.failed, found.message)
@@ -250,6 +253,8 @@ struct RunState {
         let duration = (ContinuousClock.now - stageStart).milliseconds
         record.stages[index].endedAt = Date()
         record.stages[index].durationMs = duration
+        let calls = meter.snapshot
+        record.stages[index].apiCalls = calls.isEmpty ? nil : calls
         let checkpointed = job.control.latestRecord.map { $0.stages[index].outputs } ?? [:]
         record.stages[index].outputs = checkpointed
         switch outcome {
@@ -265,7 +270,8 @@ struct RunState {
             RunEvent(
                 .stageFinished, run: record.id, stage: step.id, status: record.stages[index].status.rawValue,
                 message: record.stages[index].error, durationMs: duration,
-                outputs: record.stages[index].outputs.isEmpty ? nil : record.stages[index].outputs))
+                outputs: record.stages[index].outputs.isEmpty ? nil : record.stages[index].outputs,
+                apiCalls: record.stages[index].apiCalls))
         if case .success = outcome { return true }
         return false
     }
@@ -321,8 +327,10 @@ struct RunState {
         let stageID = step.id
         let monitor = guarded.map { alarmGuard in
             Task { [control = job.control] in
+                // Looks soon after the stage starts its change, then further apart, up to the poll interval.
+                var backoff = Backoff(ceiling: alarmGuard.pollInterval)
                 while !Task.isCancelled {
-                    try await clock.sleep(for: alarmGuard.pollInterval, tolerance: nil)
+                    try await clock.sleep(for: backoff.next(), tolerance: nil)
                     if let found = try? await alarmGuard.check(), !Task.isCancelled {
                         control.fail(found.message, stage: stageID)
                         return

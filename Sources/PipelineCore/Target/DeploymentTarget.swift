@@ -19,6 +19,9 @@ public protocol DeploymentTarget: Sendable {
 
     /// A service by name, nil when it does not exist (or is inactive).
     func service(_ name: String) async throws -> ServiceState?
+    /// Several services in as few calls as the platform allows (ECS: one DescribeServices for up to 10),
+    /// by name; a service that does not exist is missing from the answer.
+    func services(_ names: [String]) async throws -> [String: ServiceState]
     /// Creates `name` as a copy of `template` (its load balancers, service registries, network
     /// configuration, launch type or capacity providers, platform version) on another task definition.
     func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int) async throws
@@ -47,6 +50,8 @@ public protocol DeploymentTarget: Sendable {
 
     /// The tasks of a service: every running one and, with `includeStopped`, those stopped recently.
     func tasks(service: String, includeStopped: Bool) async throws -> [TaskState]
+    /// The same for a service just described: its target groups need not be read again.
+    func tasks(of service: ServiceState, includeStopped: Bool) async throws -> [TaskState]
 
     /// Alarms by names and/or a name prefix.
     func alarms(names: [String], prefix: String?) async throws -> [AlarmState]

@@ -42,6 +42,14 @@ public final class LazyDeploymentTarget: DeploymentTarget, Sendable {
     { try await base().registerTaskDefinition(document, tags: tags) }
     /// Forwards to the made target.
     public func service(_ name: String) async throws -> ServiceState? { try await base().service(name) }
+    /// Forwards to the made target (one batched read).
+    public func services(_ names: [String]) async throws -> [String: ServiceState] {
+        try await base().services(names)
+    }
+    /// Forwards to the made target.
+    public func tasks(of service: ServiceState, includeStopped: Bool) async throws -> [TaskState] {
+        try await base().tasks(of: service, includeStopped: includeStopped)
+    }
     /// Makes the target, then reads.
     public func metricValue(_ query: MetricQuerySpec, window: Duration) async throws -> Double? {
         try await base().metricValue(query, window: window)

@@ -63,6 +63,14 @@ public struct ReadOnlyTarget: DeploymentTarget {
     }
     /// Reads through.
     public func service(_ name: String) async throws -> ServiceState? { try await base.service(name) }
+    /// Forwards to the wrapped target (one batched read).
+    public func services(_ names: [String]) async throws -> [String: ServiceState] {
+        try await base.services(names)
+    }
+    /// Forwards to the wrapped target.
+    public func tasks(of service: ServiceState, includeStopped: Bool) async throws -> [TaskState] {
+        try await base.tasks(of: service, includeStopped: includeStopped)
+    }
     /// Refused under `--dry-run`.
     public func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
         async throws -> ServiceState

@@ -25,6 +25,7 @@ package struct AgentClient: Sendable {
 
     /// Sends one request and turns an error answer into a `PipelineError`.
     package func call(_ request: AgentRequest, timeout: Double = 60) async throws -> AgentResponse {
+        CallMeter.current?.count("agent.\(request.name)")
         let response = try await send(request, timeout: timeout)
         guard response.ok else {
             let code: PipelineError.Code =
