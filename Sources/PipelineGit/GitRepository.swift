@@ -32,6 +32,13 @@ package final class GitRepository: @unchecked Sendable {
         return GitRepository(handle: repo!, path: path)
     }
 
+    /// The folder that holds the refs and `packed-refs` (`.git`, a bare repository, or a worktree's
+    /// common folder).
+    package var commonDirectory: String {
+        let directory = try? locked { handle in git_repository_commondir(handle).map { String(cString: $0) } }
+        return (directory ?? nil) ?? path
+    }
+
     /// Whether `path` holds a git repository (without searching parent folders).
     package static func exists(at path: String) -> Bool {
         _ = initialized

@@ -113,6 +113,48 @@ import Testing
         #expect(out.stdout.contains("shutting down"))
     }
 
+    /// With polling every hour, only inotify on the refs can start these runs: a commit on main, a new
+    /// branch in a folder created after the watch began (`release/2` under refs/heads/release), and a
+    /// commit after `git pack-refs` moved every ref into packed-refs.
+    @Test func refChangesWakeTheWatchWithoutPolling() async throws {
+        let repo = try repoWith(["web": Self.web, "api": Self.api], files: ["web/a": "1"])
+        let state = repo.path + "/../" + UUID().uuidString
+        let cli = CLI(cwd: repo.path)
+        let watch = try cli.start("watch", "--repo", ".", "--state-dir", state, "--poll", "1h")
+        #expect(await eventually(.seconds(20)) { watch.stdoutSoFar.contains("web-1 succeeded") })
+        #expect(watch.stdoutSoFar.contains("inotify on its refs"))
+        try repo.write("web/a", "2")
+        try repo.commit("two")
+        #expect(await eventually(.seconds(20)) { watch.stdoutSoFar.contains("web-2 succeeded") })
+        try repo.git("checkout", "-q", "-b", "release/2")
+        try repo.write("api.txt", "x")
+        try repo.commit("release")
+        #expect(await eventually(.seconds(20)) { watch.stdoutSoFar.contains("api-1 succeeded") })
+        try repo.git("checkout", "-q", "main")
+        try repo.git("pack-refs", "--all")
+        try repo.write("web/a", "3")
+        try repo.commit("three")
+        #expect(
+            await eventually(.seconds(20)) { watch.stdoutSoFar.contains("web-3 succeeded") }, "\(watch.stdoutSoFar)")
+        watch.signal(SIGTERM)
+        #expect(watch.wait().status == 0)
+    }
+
+    /// `--no-inotify`: the watch polls only, and says so.
+    @Test func noInotifyPollsOnly() async throws {
+        let repo = try repoWith(["web": Self.web], files: ["web/a": "1"])
+        let state = repo.path + "/../" + UUID().uuidString
+        let cli = CLI(cwd: repo.path)
+        let watch = try cli.start("watch", "--repo", ".", "--state-dir", state, "--no-inotify", "--poll", "100ms")
+        #expect(await eventually(.seconds(20)) { watch.stdoutSoFar.contains("web-1 succeeded") })
+        #expect(!watch.stdoutSoFar.contains("inotify"))
+        try repo.write("web/a", "2")
+        try repo.commit("two")
+        #expect(await eventually(.seconds(20)) { watch.stdoutSoFar.contains("web-2 succeeded") })
+        watch.signal(SIGTERM)
+        #expect(watch.wait().status == 0)
+    }
+
     @Test func shutdownLetsTheRunningStageFinishOrCancelsItAfterTheGracePeriod() async throws {
         let slow = """
             on: {push: {branches: [main]}}

@@ -12,7 +12,8 @@ struct WatchCommand: AsyncParsableCommand {
         commandName: "watch",
         abstract: "Watch a repository's branches and run the pipelines whose on.push filters match each new commit.",
         discussion: """
-            A local repository is polled every --poll (cheap: its refs only); a remote URL is fetched into a mirror
+            A local repository wakes the watch as its refs change (inotify on Linux) and is polled every --poll besides
+            (cheap: its refs only); a remote URL is fetched into a mirror
             in the state folder every --interval. The last commit seen per branch and per pipeline is kept in the
             state folder, so a restart neither misses nor repeats a commit. SIGTERM/SIGINT: no new run starts; a
             running stage finishes, or after --grace-period is cancelled and on_failure runs; exit 0.
@@ -29,6 +30,11 @@ struct WatchCommand: AsyncParsableCommand {
 
     @Option(help: "How often to look at a local repository's refs.")
     var poll: String = "250ms"
+
+    @Flag(
+        name: .customLong("no-inotify"),
+        help: "Poll a local repository's refs only (for folders whose changes inotify does not see, e.g. NFS).")
+    var noInotify = false
 
     @Option(name: .customLong("grace-period"), help: "How long a running stage may go on after SIGTERM/SIGINT.")
     var gracePeriod: String = "30s"
@@ -68,7 +74,8 @@ struct WatchCommand: AsyncParsableCommand {
         let watcher = try await Watcher(
             repo: repo, branchFilters: branches, store: store,
             registry: Catalog.registry(stateDirectory: state.stateDir),
-            environment: environment, interval: DurationFormat.parse(interval)!, poll: DurationFormat.parse(poll)!)
+            environment: environment, interval: DurationFormat.parse(interval)!, poll: DurationFormat.parse(poll)!,
+            refEvents: !noInotify)
         if once {
             try await watcher.cycle()
             return

@@ -20,10 +20,12 @@ final class Watcher: Service, Sendable {
     private let stopping = Mutex(false)
     private let lastFetch = Mutex<ContinuousClock.Instant?>(nil)
     private let wakeSignal = WakeSignal()
+    /// inotify on a local repository's refs: wakes the loop as a branch moves (nil: polling only).
+    private let refEvents: RefEvents?
 
     init(
         repo: String, branchFilters: [String], store: any StateStore, registry: StageRegistry,
-        environment: [String: String], interval: Duration, poll: Duration
+        environment: [String: String], interval: Duration, poll: Duration, refEvents watchRefs: Bool = true
     ) async throws {
         isRemote = repo.contains("://") || (repo.contains("@") && repo.contains(":"))
         if isRemote {
@@ -43,6 +45,12 @@ final class Watcher: Service, Sendable {
         self.interval = interval
         self.poll = poll
         cursors = try await store.cursors(repositoryKey: key)
+        if isRemote || !watchRefs {
+            refEvents = nil
+        } else {
+            let signal = wakeSignal
+            refEvents = RefEvents(gitDirectory: try GitRepository.open(source).commonDirectory) { signal.fire() }
+        }
     }
 
     func log(_ message: String) {
@@ -59,7 +67,9 @@ final class Watcher: Service, Sendable {
     static let recoveryInterval: Duration = .seconds(5)
 
     func run() async throws {
-        log("watching \(source)\(branchFilters.isEmpty ? "" : " (branches \(branchFilters.joined(separator: ", ")))")")
+        log(
+            "watching \(source)\(branchFilters.isEmpty ? "" : " (branches \(branchFilters.joined(separator: ", ")))")\(refEvents == nil ? "" : " (inotify on its refs, polling every \(DurationFormat.format(poll)) besides)")"
+        )
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.recoveryLoop() }
@@ -74,6 +84,7 @@ final class Watcher: Service, Sendable {
             self.stopping.withLock { $0 = true }
             self.log("shutting down: no new runs will start")
         }
+        refEvents?.cancel()
         log("stopped")
     }
 
