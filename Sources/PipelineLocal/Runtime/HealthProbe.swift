@@ -27,8 +27,16 @@ enum HealthProbe {
         }
     }
 
+    /// The target health checks' client: no redirects followed (a 3xx is an answer), bodies as sent.
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(5)))
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// GET http://127.0.0.1:port/path; healthy on 200–399 within 5 seconds.
-    static func http(_ client: HTTPClient, port: Int, path: String) async -> Bool {
+    static func http(port: Int, path: String) async -> Bool {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path.hasPrefix("/") ? path : "/" + path)")
         request.headers.add(name: "user-agent", value: "pipeline-local-health-check")
         do {

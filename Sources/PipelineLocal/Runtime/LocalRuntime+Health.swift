@@ -23,8 +23,8 @@ extension LocalRuntime {
             if let listener = t.listener, let port = t.port, !t.checkingTarget, now >= t.nextTargetCheck {
                 t.checkingTarget = true
                 let path = state.listeners[listener]?.healthCheckPath ?? "/"
-                Task { [balancer] in
-                    let ok = await HealthProbe.http(balancer.client, port: port, path: path)
+                Task {
+                    let ok = await HealthProbe.http(port: port, path: path)
                     self.targetResult(id, ok)
                 }
             }
