@@ -142,6 +142,8 @@ let package = Package(
                 "PipelineCore", "PipelineStore", "PipelineStoreS3", "PipelineGit", "PipelineAWS", "PipelineLocal",
                 "PipelineTestKit",
                 "PipelineTestSupport", "BuiltinStages", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Benchmarks/PipelineBench"
         ),

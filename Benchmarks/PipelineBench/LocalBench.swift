@@ -48,48 +48,50 @@ func benchLocal() async throws {
             return (r.status.code == 200, ms(ContinuousClock.now - t))
         } catch { return (false, ms(ContinuousClock.now - t)) }
     }
-    // Sequential: the latency the load balancer adds to one request.
-    for _ in 0..<200 {
-        _ = await get(taskPort)
-        _ = await get(port)
-    }
-    var direct: [Double] = []
-    var viaLB: [Double] = []
+    let taskPorts = status.services.first { $0.name == "lbbench" }!.tasks.compactMap(\.port)
+    // Beside it in the same run: nginx as a reverse proxy to the same 4 tasks (kept-alive upstream
+    // connections), and the load balancer as it was before issue 19 (AsyncHTTPClient behind an
+    // NIOAsyncChannel server: every request hops to the cooperative pool).
+    let nginx = try NginxProxy(upstreams: taskPorts)
+    defer { nginx.stop() }
+    let baseline = try await BaselineProxy.start(upstreams: taskPorts)
+
+    // Sequential: the latency each proxy adds to one request.
+    let targets: [(String, Int)] = [
+        ("straight to one task", taskPort), ("through the load balancer", port), ("through nginx", nginx.port),
+        ("through the pre-19 load balancer", baseline.port),
+    ]
+    for _ in 0..<200 { for (_, p) in targets { _ = await get(p) } }
+    var sequential: [[Double]] = Array(repeating: [], count: targets.count)
     for _ in 0..<2000 {
-        direct.append(await get(taskPort).1)
-        viaLB.append(await get(port).1)
+        for (i, (_, p)) in targets.enumerated() { sequential[i].append(await get(p).1) }
     }
-    report("GET / straight to one task (sequential)", direct, goal: "-")
-    report("GET / through the load balancer (sequential)", viaLB, goal: "-")
+    for (i, (name, _)) in targets.enumerated() { report("GET / \(name) (sequential)", sequential[i], goal: "-") }
+    func overhead(_ i: Int) -> (Double, Double) {
+        (
+            percentile(sequential[i], 0.5) - percentile(sequential[0], 0.5),
+            percentile(sequential[i], 0.99) - percentile(sequential[0], 0.99)
+        )
+    }
+    let (lb50, lb99) = overhead(1)
+    let (ng50, ng99) = overhead(2)
+    let (old50, old99) = overhead(3)
+    print(String(format: "load balancer adds: p50 %+.3f ms, p99 %+.3f ms  (goal p50 < 0.5 ms)", lb50, lb99))
+    print(String(format: "nginx adds:         p50 %+.3f ms, p99 %+.3f ms", ng50, ng99))
+    print(String(format: "pre-19 LB adds:     p50 %+.3f ms, p99 %+.3f ms", old50, old99))
+
+    // Concurrent: requests per second, 16 kept-alive clients (threads of RawLoad) for 5 s each.
+    var rates: [Double] = []
+    for (name, p) in targets {
+        let (rps, failed) = await offThread { RawLoad.throughput(port: p, clients: 16, seconds: 5) }
+        rates.append(rps)
+        print(String(format: "requests/s %@ (16 clients): %8.0f  (%d failed)", name as NSString, rps, failed))
+    }
     print(
         String(
-            format: "load balancer adds: p50 %+.3f ms, p99 %+.3f ms", percentile(viaLB, 0.5) - percentile(direct, 0.5),
-            percentile(viaLB, 0.99) - percentile(direct, 0.99)))
-
-    // Concurrent: requests per second, 16 clients for 5 s each way.
-    func throughput(_ port: Int) async -> (Double, Int) {
-        let start = ContinuousClock.now
-        let deadline = start + .seconds(5)
-        let results = await withTaskGroup(of: (Int, Int).self) { group in
-            for _ in 0..<16 {
-                group.addTask {
-                    var ok = 0
-                    var failed = 0
-                    while ContinuousClock.now < deadline {
-                        if await get(port).0 { ok += 1 } else { failed += 1 }
-                    }
-                    return (ok, failed)
-                }
-            }
-            return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
-        }
-        return (Double(results.0) / (ContinuousClock.now - start).seconds, results.1)
-    }
-    let (directRPS, directFailed) = await throughput(taskPort)
-    let (lbRPS, lbFailed) = await throughput(port)
-    print(String(format: "requests/s straight to one task (16 clients):  %8.0f  (%d failed)", directRPS, directFailed))
-    print(String(format: "requests/s through the load balancer (4 tasks): %8.0f  (%d failed)", lbRPS, lbFailed))
-    print(String(format: "ratio load balancer / one task: %.2f×", lbRPS / directRPS))
+            format: "load balancer vs pre-19 LB: %.2f× the requests/s (goal ≥ 2×); vs nginx: %.2f×; vs one task: %.2f×",
+            rates[1] / rates[3], rates[1] / rates[2], rates[1] / rates[0]))
+    await baseline.stop()
 
     // A rolling deploy (max 200%, min 50%) under 8 clients of steady load.
     let app = try String(contentsOfFile: repo.path + "/app.py", encoding: .utf8)
@@ -129,4 +131,64 @@ func benchLocal() async throws {
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// nginx (Debian's) as a reverse proxy to the tasks, on a free port, for the comparison.
+struct NginxProxy {
+    let port: Int
+    let process: ProcessRunner.Running
+    let folder: String
+
+    init(upstreams: [Int]) throws {
+        guard
+            let binary = ["/usr/sbin/nginx", "/usr/bin/nginx"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
+        else { throw BenchError("nginx is not installed (apt-get install nginx-light)") }
+        port = try FreePort.next()
+        folder = tempDir()
+        let servers = upstreams.map { "server 127.0.0.1:\($0);" }.joined(separator: " ")
+        let config = """
+            worker_processes auto;
+            pid \(folder)/nginx.pid;
+            error_log \(folder)/error.log;
+            events { worker_connections 4096; }
+            http {
+              access_log off;
+              client_body_temp_path \(folder)/body; proxy_temp_path \(folder)/proxy;
+              fastcgi_temp_path \(folder)/fastcgi; uwsgi_temp_path \(folder)/uwsgi; scgi_temp_path \(folder)/scgi;
+              upstream tasks { \(servers) keepalive 64; }
+              server {
+                listen 127.0.0.1:\(port);
+                location / { proxy_pass http://tasks; proxy_http_version 1.1; proxy_set_header Connection ""; }
+              }
+            }
+            """
+        try config.write(toFile: folder + "/nginx.conf", atomically: true, encoding: .utf8)
+        process = try ProcessRunner.start(binary, ["-p", folder, "-c", folder + "/nginx.conf", "-g", "daemon off;"])
+        let deadline = ContinuousClock.now + .seconds(5)
+        while ContinuousClock.now < deadline {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            close(fd)
+            if connected == 0 { return }
+            usleep(20_000)
+        }
+        throw BenchError(
+            "nginx did not start: \((try? String(contentsOfFile: folder + "/error.log", encoding: .utf8)) ?? "")")
+    }
+
+    func stop() {
+        process.signal(SIGQUIT)
+        _ = process.wait()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
 }

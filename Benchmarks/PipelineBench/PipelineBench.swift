@@ -21,6 +21,7 @@ func writeBenchTaskDefinition(_ repo: GitFixture, family: String) throws {
 }
 
 func benchPipeline() async throws {
+    try await benchCanaryFloor()
     let moto = try SupportServer(
         script: "moto_server.py", environment: ["PIPELINE_TEST_ECS_ROLLOUT_SECONDS": "0"])
     let name = "pbench"
@@ -135,5 +136,73 @@ func benchPipeline() async throws {
     print(
         String(
             format: "ecs-deploy vs the whole 6-stage pipeline in-process (%.0f ms): %.1f×", wall, their / wall))
+    withExtendedLifetime(moto) {}
+}
+
+/// Wall time of a canary pipeline (default poll intervals) against the simulated ECS, whose rollouts end
+/// 0.6 s after each change, versus its floor: the two rollouts (canary, promote) plus the 4 s bake.
+func benchCanaryFloor() async throws {
+    let rollout = 0.6
+    let bake = 4.0
+    let moto = try SupportServer(
+        script: "moto_server.py", environment: ["PIPELINE_TEST_ECS_ROLLOUT_SECONDS": String(rollout)])
+    let name = "floor"
+    let fx = try Moto.fixture(moto.endpoint, "setup", name)
+    let repo = try GitFixture()
+    try writeBenchTaskDefinition(repo, family: name)
+    try repo.write(
+        "pipelines/canary.yml",
+        """
+        target: {provider: aws, region: us-east-1, cluster: \(name), service: \(name), endpoint_url: "\(moto.endpoint)"}
+        stages:
+          - {uses: build-task-definition, id: build, with: {template: td.json, image: "repo/app:${{ commit.sha }}"}}
+          - {uses: register-task-definition, id: register}
+          - {uses: canary-deploy, id: canary}
+          - {uses: alarm-watch, id: bake, with: {alarms: [\(name)-5xx], bake_time: \(Int(bake))s}}
+          - {uses: promote, id: promote}
+          - {uses: dns-alias, id: dns, with: {hosted_zone_id: \(fx["hosted_zone_id"] as! String), record_name: www.\(name).example.com, load_balancer: \(name)-lb}}
+        on_failure:
+          - {uses: rollback}
+        """)
+    let environment = [
+        "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true",
+    ]
+    let registry = StageRegistry(BuiltinStages.all)
+    var walls: [Double] = []
+    var last: RunRecord?
+    for i in 0..<3 {
+        try repo.write("version.txt", "canary \(i)")
+        let sha = try repo.commit("canary \(i)")
+        let source = GitSourceTree(repository: try GitRepository.open(repo.path), sha: sha)
+        let pipeline = try PipelineLoader(registry: registry, environment: environment).load(
+            named: "canary", from: source)
+        let target = try AWSDeploymentTarget.make(for: pipeline.target, environment: environment)
+        var services = ServiceBag()
+        services.set(DeploymentTargetBox(target))
+        let store = try RunStore(root: tempDir())
+        let t = ContinuousClock.now
+        let (recorder, record) = try store.createRun(
+            pipeline: pipeline, trigger: "manual",
+            commit: CommitInfo(sha: sha, branch: "main", message: "", author: ""),
+            repository: repo.path, dryRun: false)
+        let final = await Runner(registry: registry, environment: environment, services: services).run(
+            .init(pipeline: pipeline, record: record, source: source, recorder: recorder))
+        walls.append((ContinuousClock.now - t).seconds)
+        precondition(final.status == .succeeded, "canary pipeline failed: \(final.error ?? "")")
+        last = final
+    }
+    let floor = rollout * 2 + bake
+    let wall = percentile(walls, 0.5)
+    print(
+        String(
+            format:
+                "canary pipeline (default polls, rollouts %.1f s, bake %.0f s): median %.2f s (n=3) vs floor %.2f s → floor + %.2f s, %.2f× (goal ≤ floor + 1 s)",
+            rollout, bake, wall, floor, wall - floor, wall / floor))
+    if let last {
+        let perStage = last.stages.filter { $0.apiCalls != nil }.map { stage in
+            "\(stage.id) \(stage.apiCalls!.values.reduce(0, +))"
+        }
+        print("  AWS calls per stage (last run): \(perStage.joined(separator: ", "))")
+    }
     withExtendedLifetime(moto) {}
 }

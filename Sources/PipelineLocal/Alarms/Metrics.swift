@@ -34,6 +34,26 @@ struct MetricStore {
             latencyMax = max(latencyMax, other.latencyMax)
             for i in 0..<MetricStore.bins where other.histogram[i] > 0 { histogram[i] += other.histogram[i] }
         }
+
+        /// One request; `status` nil means no target answered (an ELB 502/503/504).
+        mutating func add(status: Int?, elbStatus: Int?, latency: Double) {
+            requests += 1
+            if let status {
+                answered += 1
+                switch status {
+                case 200..<300: target2xx += 1
+                case 400..<500: target4xx += 1
+                case 500...: target5xx += 1
+                default: break
+                }
+                latencySum += latency
+                latencyMin = min(latencyMin, latency)
+                latencyMax = max(latencyMax, latency)
+                histogram[MetricStore.bin(latency)] += 1
+            } else if let elbStatus, elbStatus >= 500 {
+                elb5xx += 1
+            }
+        }
     }
 
     static let bins = 400
@@ -50,24 +70,8 @@ struct MetricStore {
         listener: String, service: String, status: Int?, elbStatus: Int?, latency: Double, at now: Date
     ) {
         let key = Key(listener: listener, service: service, period: Int(now.timeIntervalSince1970) / 10 * 10)
-        var b = buckets[key] ?? Bucket()
-        b.requests += 1
-        if let status {
-            b.answered += 1
-            switch status {
-            case 200..<300: b.target2xx += 1
-            case 400..<500: b.target4xx += 1
-            case 500...: b.target5xx += 1
-            default: break
-            }
-            b.latencySum += latency
-            b.latencyMin = min(b.latencyMin, latency)
-            b.latencyMax = max(b.latencyMax, latency)
-            b.histogram[Self.bin(latency)] += 1
-        } else if let elbStatus, elbStatus >= 500 {
-            b.elb5xx += 1
-        }
-        buckets[key] = b
+        // Changed in place: a copy taken out of the dictionary would copy the histogram per request.
+        buckets[key, default: Bucket()].add(status: status, elbStatus: elbStatus, latency: latency)
         if buckets.count > 20_000 { prune(before: now.addingTimeInterval(-3600)) }
     }
 

@@ -85,10 +85,8 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         started = .now()
         status = nil
         responded = false
-        var request = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri)
-        for (name, value) in head.headers where !LoadBalancer.hopByHop.contains(name.lowercased()) {
-            request.headers.add(name: name, value: value)
-        }
+        var request = HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: head.headers)
+        for name in LoadBalancer.hopByHop { request.headers.remove(name: name) }
         request.headers.add(name: "x-forwarded-for", value: "127.0.0.1")
         request.headers.add(name: "x-forwarded-proto", value: "http")
         if let body, body.readableBytes > 0 {
@@ -110,11 +108,8 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         guard let context, let head else { return }
         responded = true
         status = Int(response.status.code)
-        var headers = HTTPHeaders()
-        for (name, value) in response.headers
-        where !LoadBalancer.hopByHop.contains(name.lowercased()) || name.lowercased() == "content-length" {
-            headers.add(name: name, value: value)
-        }
+        var headers = response.headers
+        for name in LoadBalancer.hopByHop where name != "content-length" { headers.remove(name: name) }
         if !head.isKeepAlive { headers.replaceOrAdd(name: "connection", value: "close") }
         context.write(
             wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: response.status, headers: headers))),
@@ -123,7 +118,12 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
 
     func upstreamBody(_ chunk: ByteBuffer) {
         guard let context, head?.method != .HEAD else { return }
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(chunk))), promise: nil)
+    }
+
+    /// The task's socket has no more to read for now: what was relayed goes out in one write.
+    func upstreamReadComplete() {
+        context?.flush()
     }
 
     func upstreamEnd(keepAlive: Bool) {

@@ -100,6 +100,8 @@ protocol UpstreamDelegate: AnyObject {
     func upstreamHead(_ head: HTTPResponseHead)
     func upstreamBody(_ body: ByteBuffer)
     func upstreamEnd(keepAlive: Bool)
+    /// The task's connection has nothing more to read for now.
+    func upstreamReadComplete()
     /// The connection failed or closed; `answered` tells whether any part of a response arrived.
     func upstreamFailed(_ error: any Error, answered: Bool)
 }
@@ -142,6 +144,11 @@ final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.delegate = nil
             delegate?.upstreamEnd(keepAlive: keepAlive)
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
