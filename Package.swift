@@ -118,7 +118,7 @@ let package = Package(
         // Repository-only helpers for this package's tests and benchmarks (support servers, processes,
         // fuzzing); not a product.
         .target(name: "PipelineTestSupport", path: "Tests/PipelineTestSupport"),
-        .executableTarget(name: "pipeline", dependencies: ["PipelineCLI"]),
+        .executableTarget(name: "pipeline", dependencies: ["PipelineCLI", "PipelineCore"]),
         .executableTarget(
             name: "pipeline-testkit",
             dependencies: ["PipelineCLI", "PipelineTestKit"]

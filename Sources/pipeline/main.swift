@@ -1,3 +1,5 @@
 import PipelineCLI
+import PipelineCore
 
+StartupTrace.mark()
 await PipelineCommand.main(stages: [])

@@ -138,6 +138,30 @@ import Testing
         #expect(
             (alias?["AliasTarget"] as? [String: Any])?["DNSName"] as? String == s.fx["load_balancer_dns"] as? String)
 
+        // The AWS calls each stage made, as `show --json` records them: one DescribeServices for main and
+        // canary before the change plus one per look (each look lists the tasks once: no second
+        // DescribeServices inside it, none right after UpdateService), and the new revision's task
+        // definition is not read back after registering it.
+        let shown = try await s.run("show", "web-1", "--json")
+        let record = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+        let stages = (record?["stages"] as? [[String: Any]]) ?? []
+        func calls(_ id: String) -> [String: Int] {
+            stages.first { $0["id"] as? String == id }?["api_calls"] as? [String: Int] ?? [:]
+        }
+        // (Creating the canary reads main's network settings once more: CreateService copies them.)
+        for (id, extra) in [("canary", 2), ("promote", 1)] {
+            let looks = calls(id)["ECS.ListTasks", default: 0]
+            #expect(looks >= 1, "\(id): \(calls(id))")
+            #expect(calls(id)["ECS.DescribeServices"] == looks + extra, "\(id): \(calls(id))")
+        }
+        #expect(calls("canary")["ECS.CreateService"] == 1)
+        // main to the new revision, the canary to 0
+        #expect(calls("promote")["ECS.UpdateService"] == 2)
+        #expect(calls("register")["ECS.RegisterTaskDefinition"] == 1)
+        let reads = stages.map { ($0["api_calls"] as? [String: Int])?["ECS.DescribeTaskDefinition"] ?? 0 }
+        #expect(reads.reduce(0, +) <= 2, "\(stages.map { $0["api_calls"] ?? [:] })")
+        #expect(calls("bake")["CloudWatch.DescribeAlarms", default: 0] >= 1)
+
         // (d) The same commit again: no new revision, everything converges.
         let again = try await s.run("run", "web", "--json")
         #expect(again.status == 0, "\(again.stdout)\n\(again.stderr)")

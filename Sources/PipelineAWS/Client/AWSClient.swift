@@ -99,6 +99,7 @@ package final class AWSClient: Sendable {
     func send(_ request: Request) async throws -> Response {
         counters.withLock { $0.calls += 1 }
         CallMeter.current?.count("\(request.service.name).\(request.operation)")
+        StartupTrace.platformCall(request.operation)
         let dimensions = [("service", request.service.name), ("operation", request.operation)]
         Counter(label: "pipeline_aws_calls_total", dimensions: dimensions).increment()
         let deadline = ContinuousClock.now + retry.callTimeout

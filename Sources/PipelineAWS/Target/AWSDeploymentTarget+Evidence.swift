@@ -32,19 +32,25 @@ extension AWSDeploymentTarget {
         return try await tasks(of: Self.state(svc), includeStopped: includeStopped)
     }
 
-    /// The tasks of a service just described: no second DescribeServices for its target groups.
+    /// The tasks of a service just described: no second DescribeServices for its target groups. The
+    /// task lists and the target health are read at once (one round trip), then DescribeTasks.
     package func tasks(of svc: ServiceState, includeStopped: Bool) async throws -> [TaskState] {
-        let service = svc.name
-        var arns = try await ecs.listTasks(cluster: cluster, serviceName: service, desiredStatus: "RUNNING")
-        if includeStopped {
-            arns += try await ecs.listTasks(cluster: cluster, serviceName: service, desiredStatus: "STOPPED")
+        let (ecs, cluster, elb, service) = (self.ecs, self.cluster, self.elb, svc.name)
+        async let runningARNs = ecs.listTasks(cluster: cluster, serviceName: service, desiredStatus: "RUNNING")
+        async let stoppedARNs =
+            includeStopped ? ecs.listTasks(cluster: cluster, serviceName: service, desiredStatus: "STOPPED") : []
+        async let health = withThrowingTaskGroup(of: (String, [ELBv2.TargetHealth]).self) { group in
+            for targetGroup in Set(svc.targetGroups) {
+                group.addTask { (targetGroup, try await elb.describeTargetHealth(targetGroupArn: targetGroup)) }
+            }
+            return try await group.reduce(into: [(group: String, health: [ELBv2.TargetHealth])]()) {
+                $0.append((group: $1.0, health: $1.1))
+            }.sorted { $0.group < $1.group }
         }
+        let arns = try await runningARNs + stoppedARNs
+        let targets = try await health
         guard !arns.isEmpty else { return [] }
         let tasks = try await ecs.describeTasks(cluster: cluster, tasks: Array(Set(arns)))
-        var targets: [(group: String, health: [ELBv2.TargetHealth])] = []
-        for group in Set(svc.targetGroups).sorted() {
-            targets.append((group, try await elb.describeTargetHealth(targetGroupArn: group)))
-        }
         var out: [TaskState] = []
         for task in tasks {
             let stopped = task.lastStatus == "STOPPED" || task.lastStatus == "DEPROVISIONING"

@@ -42,14 +42,18 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         let registry = Catalog.registry(stateDirectory: state.stateDir)
+        StartupTrace.milestone("arguments parsed")
         let source = try chosen.resolve(commit: commit, workTree: workTree)
+        StartupTrace.milestone("commit resolved")
         let loader = Catalog.loader(registry, environment: environment)
         // Every problem of every layer (the file, then each step's preflight) in one report, before anything.
         let definition = try loader.loadAndPreflight(
             file: try loader.locate(named: source.pipelineRef, in: source.tree), from: source.tree,
             commit: source.commit, environment: environment)
         let mode: ProgressRenderer.Mode = json ? .silent : (Terminal.stdoutIsTerminal ? .terminal : .plain)
+        StartupTrace.milestone("pipeline loaded and checked")
         let store = try await state.openStore()
+        StartupTrace.milestone("state opened")
         if !dryRun, let mark = await store.quarantined(pipeline: definition.name, sha: source.commit.sha) {
             if !force {
                 throw PipelineError(

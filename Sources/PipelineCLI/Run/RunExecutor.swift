@@ -26,16 +26,19 @@ struct RunExecutor {
         onStart: (any RunRecorder, RunRecord) async throws -> Void = { _, _ in }
     ) async throws -> RunRecord {
         try Preflight.check(pipeline, registry: registry, source: source, commit: commit, environment: environment)
+        StartupTrace.milestone("preflight checked")
         let quietNotes = quiet
         let services = try await TargetFactory.services(
             for: pipeline, registry: registry, environment: environment, source: source, stateRoot: store.localRoot,
             dryRun: dryRun, note: { message in if !quietNotes { Terminal.note(message) } })
+        StartupTrace.milestone("target made")
         let progress = ProgressRenderer(mode: mode, showLogs: dryRun)
         let waitStart = ContinuousClock.now
         let lock = try await store.acquireLock(
             key: pipeline.target.lockKey, holder: LeaseHolder(purpose: "\(pipeline.name) (run)"), wait: wait,
             onWait: { message in if !quietNotes { Terminal.note(message) } })
         RunMetrics.lockWait(ContinuousClock.now - waitStart, pipeline: pipeline.name)
+        StartupTrace.milestone("target locked")
         do {
             let final = try await execute(
                 pipeline, holding: lock, source: source, commit: commit, repository: repository, trigger: trigger,
@@ -70,6 +73,7 @@ struct RunExecutor {
             try await store.savePipelineSource(try source.readText(pipeline.file), runID: record.id)
             try await lock.markActive(record.id)
         }
+        StartupTrace.milestone("run recorded")
         try await onStart(recorder, record)
         lock.onLost { reason in control.cancel(reason: "lost the target's lease: \(reason)") }
         let requests = RequestPoller.start(store: store, runID: record.id, control: control)
@@ -81,6 +85,7 @@ struct RunExecutor {
             observer: RunObservers(all: [progress, RunMetrics()] + (notifier.map { [$0] } ?? [])))
         progress.start()
         defer { progress.stop() }
+        StartupTrace.milestone("runner starts")
         let final = await runner.run(
             Runner.Job(
                 pipeline: pipeline, record: record, source: source, recorder: recorder, control: control, lease: lock))

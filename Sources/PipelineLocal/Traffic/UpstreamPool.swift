@@ -5,7 +5,8 @@ import NIOPosix
 
 /// Kept-alive connections to tasks, one pool per event loop, used only on that loop: a request
 /// forwarded on loop L reuses an idle connection L opened earlier, so the proxy never hops threads.
-final class UpstreamPool {
+// @unchecked: every method checks that it runs on `eventLoop`, its one thread.
+final class UpstreamPool: @unchecked Sendable {
     let eventLoop: any EventLoop
     private var idle: [Int: [any Channel]] = [:]
     /// Idle connections kept per task port.
@@ -80,8 +81,7 @@ final class UpstreamPools: @unchecked Sendable {
     func closeAll() async {
         let all = lock.withLock { Array(pools.values) }
         for pool in all {
-            let bound = NIOLoopBound(pool, eventLoop: pool.eventLoop)
-            try? await pool.eventLoop.submit { bound.value.closeAll() }.get()
+            try? await pool.eventLoop.submit { pool.closeAll() }.get()
         }
     }
 }
