@@ -22,7 +22,9 @@ package struct AlarmWatchStage: Stage {
         let bakeTime = Input<Duration>("bake_time", default: .seconds(300), help: "how long to watch; `0` checks once")
         let pollInterval = Input<Duration>(
             "poll_interval", default: .seconds(10),
-            help: "how often to check; also how often the engine looks from canary-deploy to promote")
+            help:
+                "the longest wait between two looks (250 ms, doubling up to this); also for the engine's alarm monitor from canary-deploy to promote"
+        )
         let alarmClearTimeout = Input<Duration>(
             "alarm_clear_timeout", default: .seconds(600),
             help: "before the run changes anything, how long to wait for an alarm in ALARM to clear")

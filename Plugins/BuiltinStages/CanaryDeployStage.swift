@@ -24,7 +24,9 @@ package struct CanaryDeployStage: Stage {
             defaultText: "the `task_definition_arn` output of an earlier stage")
         let timeout = Input<Duration>(
             "timeout", default: .seconds(600), help: "how long to wait for the canary's tasks to be healthy")
-        let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
+        let pollInterval = Input<Duration>(
+            "poll_interval", default: .seconds(5),
+            help: "the longest wait between two looks (250 ms after the change, doubling up to this)")
         let canaryTargetGroup = Input<String?>(
             "canary_target_group",
             help:

@@ -28,7 +28,9 @@ package struct DNSAliasStage: Stage {
         let evaluateTargetHealth = Input<Bool>(
             "evaluate_target_health", default: true, help: "Route 53 evaluates the target's health")
         let timeout = Input<Duration>("timeout", default: .seconds(300), help: "how long to wait for INSYNC")
-        let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
+        let pollInterval = Input<Duration>(
+            "poll_interval", default: .seconds(5),
+            help: "the longest wait between two looks (250 ms after the change, doubling up to this)")
         /// The declarations.
         package init() {}
     }

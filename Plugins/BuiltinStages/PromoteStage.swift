@@ -32,7 +32,9 @@ package struct PromoteStage: Stage {
             "canary_service", help: "the canary to scale to 0", defaultText: "`<service>-canary`")
         let timeout = Input<Duration>(
             "timeout", default: .seconds(900), help: "how long to wait for the new tasks to run healthy")
-        let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
+        let pollInterval = Input<Duration>(
+            "poll_interval", default: .seconds(5),
+            help: "the longest wait between two looks (250 ms after the change, doubling up to this)")
         let strategy = Input<String>(
             "strategy", default: "rolling",
             help: "rolling (the engine's rolling update), or ECS's own blue_green, linear or canary",

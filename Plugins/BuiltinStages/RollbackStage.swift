@@ -21,7 +21,9 @@ package struct RollbackStage: Stage {
         let canaryService = Input<String?>("canary_service", help: "the canary", defaultText: "`<service>-canary`")
         let timeout = Input<Duration>(
             "timeout", default: .seconds(900), help: "how long to wait for the old tasks to run healthy")
-        let pollInterval = Input<Duration>("poll_interval", default: .seconds(5), help: "how often to check")
+        let pollInterval = Input<Duration>(
+            "poll_interval", default: .seconds(5),
+            help: "the longest wait between two looks (250 ms after the change, doubling up to this)")
         /// The declarations.
         package init() {}
     }
