@@ -15,10 +15,15 @@ import Testing
         #expect(backoff.next() == .milliseconds(250))
     }
 
-    @Test func aPollShorterThanTheFirstStepIsUsedAsIs() {
+    /// A short poll_interval ramps up from a quarter of itself.
+    @Test func aShortPollStartsAtAQuarterOfItself() {
         var backoff = Backoff(ceiling: .milliseconds(20))
-        #expect(backoff.next() == .milliseconds(20))
-        #expect(backoff.next() == .milliseconds(20))
+        #expect(
+            (0..<4).map { _ in backoff.next() } == [
+                .milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(20),
+            ])
+        var second = Backoff(ceiling: .milliseconds(800))
+        #expect(second.next() == .milliseconds(200))
     }
 
     /// The budget docs/performance.md states: looks in a wait's first minute.
