@@ -178,18 +178,11 @@ struct NginxProxy {
         process = try ProcessRunner.start(binary, ["-p", folder, "-c", folder + "/nginx.conf", "-g", "daemon off;"])
         let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
+            let fd = TCP.connect(port: port)
+            if fd >= 0 {
+                close(fd)
+                return
             }
-            close(fd)
-            if connected == 0 { return }
             usleep(20_000)
         }
         throw BenchError(

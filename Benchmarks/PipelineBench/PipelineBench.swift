@@ -20,6 +20,17 @@ func writeBenchTaskDefinition(_ repo: GitFixture, family: String) throws {
         """)
 }
 
+/// A bench pipeline's `target:` on moto and its first two stages (build from td.json, register), as
+/// YAML lines ending in a newline.
+func benchPipelineHead(_ name: String, _ endpoint: String) -> String {
+    """
+    target: {provider: aws, region: us-east-1, cluster: \(name), service: \(name), endpoint_url: "\(endpoint)"}
+    stages:
+      - {uses: build-task-definition, id: build, with: {template: td.json, image: "repo/app:${{ commit.sha }}"}}
+      - {uses: register-task-definition, id: register}
+    """
+}
+
 func benchPipeline() async throws {
     try await benchCanaryFloor()
     let moto = try SupportServer(
@@ -29,10 +40,7 @@ func benchPipeline() async throws {
     let repo = try GitFixture()
     try writeBenchTaskDefinition(repo, family: name)
     let yaml = """
-        target: {provider: aws, region: us-east-1, cluster: \(name), service: \(name), endpoint_url: "\(moto.endpoint)"}
-        stages:
-          - {uses: build-task-definition, id: build, with: {template: td.json, image: "repo/app:${{ commit.sha }}"}}
-          - {uses: register-task-definition, id: register}
+        \(benchPipelineHead(name, moto.endpoint))
           - {uses: canary-deploy, id: canary, with: {poll_interval: 20ms}}
           - {uses: alarm-watch, id: bake, with: {alarms: [\(name)-5xx], bake_time: 0}}
           - {uses: promote, id: promote, with: {poll_interval: 20ms}}
@@ -109,10 +117,7 @@ func benchPipeline() async throws {
     try repo.write(
         "pipelines/rolling.yml",
         """
-        target: {provider: aws, region: us-east-1, cluster: \(name), service: \(name), endpoint_url: "\(moto.endpoint)"}
-        stages:
-          - {uses: build-task-definition, id: build, with: {template: td.json, image: "repo/app:${{ commit.sha }}"}}
-          - {uses: register-task-definition, id: register}
+        \(benchPipelineHead(name, moto.endpoint))
           - {uses: promote, id: promote, with: {poll_interval: 20ms}}
         """)
     var ours: [Double] = []
@@ -173,10 +178,7 @@ func benchCanaryFloor() async throws {
     try repo.write(
         "pipelines/canary.yml",
         """
-        target: {provider: aws, region: us-east-1, cluster: \(name), service: \(name), endpoint_url: "\(moto.endpoint)"}
-        stages:
-          - {uses: build-task-definition, id: build, with: {template: td.json, image: "repo/app:${{ commit.sha }}"}}
-          - {uses: register-task-definition, id: register}
+        \(benchPipelineHead(name, moto.endpoint))
           - {uses: canary-deploy, id: canary}
           - {uses: alarm-watch, id: bake, with: {alarms: [\(name)-5xx], bake_time: \(Int(bake))s}}
           - {uses: promote, id: promote}

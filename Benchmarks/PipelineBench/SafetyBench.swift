@@ -13,10 +13,7 @@ private func safetyRepo(_ moto: SupportServer, name: String, poll: String, bake:
     try repo.write(
         "pipelines/web.yml",
         """
-        target: {provider: aws, region: us-east-1, cluster: \(name), service: \(name), endpoint_url: "\(moto.endpoint)"}
-        stages:
-          - {uses: build-task-definition, id: build, with: {template: td.json, image: "repo/app:${{ commit.sha }}"}}
-          - {uses: register-task-definition, id: register}
+        \(benchPipelineHead(name, moto.endpoint))
           - {uses: canary-deploy, id: canary, with: {poll_interval: 100ms}}
           - {uses: alarm-watch, id: bake, with: {alarms: [\(name)-5xx], bake_time: \(bake), poll_interval: \(poll)}}
           - {uses: promote, id: promote, with: {poll_interval: 100ms}}

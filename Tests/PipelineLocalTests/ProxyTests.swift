@@ -20,17 +20,8 @@ import Testing
         var pending = Data()
 
         init(port: Int) throws {
-            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
-            guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+            fd = TCP.connect(port: port)
+            guard fd >= 0 else { throw POSIXError(.ECONNREFUSED) }
             var timeout = timeval(tv_sec: 10, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
@@ -92,14 +83,16 @@ import Testing
     }
 
     /// Two tasks behind listener `web`, and the load balancer on a free port.
-    func balancer(tasks: [SupportServer], extraPorts: [Int] = []) async throws -> (LoadBalancer, LoadBalancer.Bound) {
+    func balancer(tasks: [SupportServer], extraPorts: [Int] = [], taskTimeout: Duration = .seconds(60)) async throws
+        -> (LoadBalancer, LoadBalancer.Bound)
+    {
         let router = Router()
         var targets = tasks.enumerated().map { i, task in
             Router.Target(task: "task-\(i)", service: "web", port: Int(task.endpoint.split(separator: ":").last!)!)
         }
         targets += extraPorts.map { Router.Target(task: "dead-\($0)", service: "web", port: $0) }
         router.setPools(["web": targets])
-        let balancer = LoadBalancer(router: router)
+        let balancer = LoadBalancer(router: router, taskTimeout: taskTimeout)
         return (balancer, try await balancer.listen(port: 0, route: .listener("web")))
     }
 
@@ -183,6 +176,25 @@ import Testing
             #expect(text.contains("no healthy task behind web"))
         }
         await empty.close()
+        await balancer.shutdown()
+    }
+
+    /// A body over the limit is refused with 413 before any task sees it; a task that stays silent gets
+    /// its request answered 504 after the load balancer's task timeout, and is not retried elsewhere.
+    @Test func oversizedBodiesAndSilentTasks() async throws {
+        let a = try SupportServer(script: "proxy_upstream.py", arguments: ["a"])
+        let (balancer, bound) = try await balancer(tasks: [a], taskTimeout: .seconds(1))
+        try await offThread {
+            let client = try Connection(port: bound.port)
+            let huge = client.send("POST", "/echo", body: Data(count: ProxyHandler.bodyLimit + 1))
+            #expect(huge?.status == 413)
+            #expect(client.send("GET", "/")?.status == 200)
+            let started = Date()
+            let silent = client.send("GET", "/hang")
+            #expect(silent?.status == 504)
+            #expect(Date().timeIntervalSince(started) < 10)
+        }
+        await bound.close()
         await balancer.shutdown()
     }
 }

@@ -8,6 +8,7 @@ Prints {"port": N} once listening on 127.0.0.1. Answers:
   GET /big?n=K     K bytes in chunked transfer encoding, 64 KiB a chunk
   GET /close       "NAME", then closes the connection (Connection: close)
   GET /conns       how many connections this server accepted so far
+  GET /hang        nothing, for 30 s
   HEAD /           the headers of GET /
 """
 import json, os, signal, sys, threading
@@ -57,6 +58,9 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/close":
             self.close_connection = True
             self.answer(name.encode(), {"Connection": "close"})
+        elif self.path == "/hang":
+            import time
+            time.sleep(30)
         elif self.path == "/conns":
             self.answer(str(connections[0]).encode())
         else:

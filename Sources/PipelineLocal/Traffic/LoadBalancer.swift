@@ -9,7 +9,7 @@ import NIOPosix
 /// connections to the tasks pooled per loop (`UpstreamPool`).
 package final class LoadBalancer: Sendable {
     let router: Router
-    let pools = UpstreamPools()
+    let pools: UpstreamPools
 
     /// What a listener routes to.
     enum Route: Sendable {
@@ -17,8 +17,12 @@ package final class LoadBalancer: Sendable {
         case byHost
     }
 
-    package init(router: Router) {
+    /// A load balancer over the router's targets; a task silent for `taskTimeout` gets its request
+    /// answered 504 (ELB's idle timeout is 60 s too).
+    package init(router: Router, taskTimeout: Duration = .seconds(60)) {
         self.router = router
+        let (seconds, attoseconds) = taskTimeout.components
+        self.pools = UpstreamPools(readTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
     }
 
     /// Closes the idle connections to tasks.

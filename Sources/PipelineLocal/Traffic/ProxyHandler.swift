@@ -24,6 +24,10 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
     private var started = NIODeadline.now()
     private var status: Int?
     private var responded = false
+    private var tooLarge = false
+
+    /// The largest request body forwarded (it is held whole, to be sent again to another task).
+    static let bodyLimit = 64 << 20
 
     init(router: Router, route: LoadBalancer.Route, pool: UpstreamPool) {
         self.router = router
@@ -39,11 +43,26 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         case .head(let head):
             self.head = head
             body = nil
+            tooLarge = false
         case .body(var chunk):
+            guard !tooLarge else { return }
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > Self.bodyLimit {
+                // Answered once the request ends; what is left of it is read and dropped.
+                tooLarge = true
+                body = nil
+                return
+            }
             if body == nil { body = chunk } else { body!.writeBuffer(&chunk) }
         case .end:
             guard let head else { return }
             tried = []
+            if tooLarge {
+                tooLarge = false
+                respond(
+                    .payloadTooLarge,
+                    "413 Payload Too Large: request bodies are limited to \(Self.bodyLimit >> 20) MB\n")
+                return
+            }
             guard let listener = resolveListener(head) else { return }
             self.listener = listener
             forward(head, fresh: false)
@@ -143,6 +162,10 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
         if answered || responded {
             // Part of an answer went out: the client's connection cannot carry another.
             context?.close(promise: nil)
+            return
+        }
+        if error is UpstreamTimeout {
+            respond(.gatewayTimeout, "504 Gateway Timeout: task \(failed.task) sent \(error)\n")
             return
         }
         let idempotent = [HTTPMethod.GET, .HEAD, .OPTIONS, .PUT, .DELETE].contains(head.method)

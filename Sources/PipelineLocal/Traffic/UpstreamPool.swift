@@ -11,9 +11,12 @@ final class UpstreamPool: @unchecked Sendable {
     private var idle: [Int: [any Channel]] = [:]
     /// Idle connections kept per task port.
     static let idleLimit = 32
+    /// How long a task may stay silent (answering a request, or idle in the pool).
+    let readTimeout: TimeAmount
 
-    init(eventLoop: any EventLoop) {
+    init(eventLoop: any EventLoop, readTimeout: TimeAmount) {
         self.eventLoop = eventLoop
+        self.readTimeout = readTimeout
     }
 
     /// An idle connection to `port` (unless `fresh`), or a new one.
@@ -27,13 +30,17 @@ final class UpstreamPool: @unchecked Sendable {
                     UpstreamConnection(channel: channel, handler: handler, reused: true))
             }
         }
+        let readTimeout = self.readTimeout
         return ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connectTimeout(.seconds(2))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    // A task that sends nothing for this long has its request answered 504; an idle pooled
+                    // connection is closed.
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: readTimeout))
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(readTimeout: readTimeout))
                 }
             }
             .connect(host: "127.0.0.1", port: port)
@@ -65,13 +72,18 @@ final class UpstreamPool: @unchecked Sendable {
 final class UpstreamPools: @unchecked Sendable {
     private let lock = NSLock()
     private var pools: [ObjectIdentifier: UpstreamPool] = [:]
+    let readTimeout: TimeAmount
+
+    init(readTimeout: TimeAmount) {
+        self.readTimeout = readTimeout
+    }
 
     /// The pool of `eventLoop` (made on first use); use it only on that loop.
     func pool(for eventLoop: any EventLoop) -> UpstreamPool {
         lock.withLock {
             let key = ObjectIdentifier(eventLoop)
             if let pool = pools[key] { return pool }
-            let pool = UpstreamPool(eventLoop: eventLoop)
+            let pool = UpstreamPool(eventLoop: eventLoop, readTimeout: readTimeout)
             pools[key] = pool
             return pool
         }
@@ -110,6 +122,12 @@ protocol UpstreamDelegate: AnyObject {
 final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
+
+    private let readTimeout: TimeAmount
+
+    init(readTimeout: TimeAmount) {
+        self.readTimeout = readTimeout
+    }
 
     private weak var delegate: (any UpstreamDelegate)?
     private var answered = false
@@ -151,6 +169,15 @@ final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelReadComplete()
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            fail(UpstreamTimeout(limit: readTimeout))
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         fail(ChannelError.eof)
         context.fireChannelInactive()
@@ -166,4 +193,10 @@ final class UpstreamHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.delegate = nil
         delegate.upstreamFailed(error, answered: answered)
     }
+}
+
+/// A task answered nothing within the pool's `readTimeout`.
+struct UpstreamTimeout: Error, CustomStringConvertible {
+    let limit: TimeAmount
+    var description: String { "no answer within \(Double(limit.nanoseconds) / 1e9) s" }
 }
