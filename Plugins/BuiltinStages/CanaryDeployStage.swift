@@ -133,6 +133,7 @@ package struct CanaryDeployStage: Stage {
         }
         let arn: String
         let deploymentID: String
+        let layout: ServiceState
         if let existing = described[canary] {
             if let weighted, !existing.targetGroups.isEmpty, !existing.targetGroups.contains(weighted.canary) {
                 throw StageFailure(
@@ -143,6 +144,7 @@ package struct CanaryDeployStage: Stage {
                 target, service: canary, update: ServiceUpdate(taskDefinition: taskDefinition, desiredCount: count),
                 before: existing, context: context)
             arn = existing.arn
+            layout = existing
             context.logger.info("updated \(canary)")
         } else {
             // CreateService carries a client token: sending it again cannot make a second service.
@@ -156,11 +158,12 @@ package struct CanaryDeployStage: Stage {
             }
             deploymentID = started
             arn = state.arn
+            layout = state
             context.logger.info("created \(canary), copying \(main)'s load balancers, registries and network")
         }
         _ = try await Readiness.wait(
             target, service: canary, deploymentID: deploymentID, taskDefinition: taskDefinition,
-            timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
+            timeout: inputs.timeout, poll: inputs.pollInterval, described: layout, context: context)
         context.logger.info("canary \(canary) runs \(count) healthy task(s) of \(taskDefinition)")
         var outputs = StageOutputs([
             Outputs.canaryServiceARN: .string(arn), Outputs.previousTaskDefinitionARN: .string(previous),

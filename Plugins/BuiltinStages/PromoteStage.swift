@@ -118,7 +118,7 @@ package struct PromoteStage: Stage {
         context.logger.info("updated \(main) to \(taskDefinition); waiting for its tasks to run healthy")
         let deployment = try await Readiness.wait(
             target, service: main, deploymentID: started, taskDefinition: taskDefinition,
-            timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
+            timeout: inputs.timeout, poll: inputs.pollInterval, described: described[main], context: context)
         try await Self.promoted(taskDefinition, canary: canary, described: described[canary], context: context)
         return StageOutputs([
             Outputs.deploymentID: .string(deployment.id), Outputs.taskDefinitionARN: .string(taskDefinition),

@@ -44,16 +44,30 @@ enum Readiness {
     /// One look at a deployment: nil while it is not ready yet; throws when it cannot become ready.
     struct Look {
         var deployment: DeploymentState
+        var state: ServiceState
         var healthy: Int
         var report: String
         var problems: [String]
         var ready: Bool
     }
 
+    /// `layout`: the service as described before (its name and target groups): its running tasks and
+    /// their target health are then read beside DescribeServices, one round trip instead of two.
     static func look(
-        _ target: any DeploymentTarget, service: String, deploymentID: String, taskDefinition: String
+        _ target: any DeploymentTarget, service: String, deploymentID: String, taskDefinition: String,
+        layout: ServiceState? = nil
     ) async throws -> Look {
-        guard let state = try await target.service(service) else {
+        let described: ServiceState?
+        var listed: [TaskState]?
+        if let layout {
+            async let now = target.service(service)
+            async let running = target.tasks(of: layout, includeStopped: false)
+            described = try await now
+            listed = try await running
+        } else {
+            described = try await target.service(service)
+        }
+        guard let state = described else {
             throw StageFailure("service \(service) disappeared while waiting for its deployment")
         }
         guard let deployment = state.deployments.first(where: { $0.id == deploymentID }) else {
@@ -65,8 +79,11 @@ enum Readiness {
             throw StageFailure("deployment \(deploymentID) of \(service) is gone (replaced by another change)")
         }
         let includeStopped = deployment.failedTasks > 0 || deployment.rolloutState == .failed
-        let tasks = try await target.tasks(of: state, includeStopped: includeStopped)
-            .filter { $0.deploymentID == deploymentID }
+        if includeStopped || Set(state.targetGroups) != Set(layout?.targetGroups ?? []) {
+            listed = nil
+        }
+        if listed == nil { listed = try await target.tasks(of: state, includeStopped: includeStopped) }
+        let tasks = (listed ?? []).filter { $0.deploymentID == deploymentID }
         let failed = tasks.filter { $0.stopped && $0.failed }
         if deployment.rolloutState == .failed {
             var message = "deployment \(deploymentID) of \(service) FAILED: \(deployment.rolloutStateReason)"
@@ -91,16 +108,19 @@ enum Readiness {
             && deployment.runningCount == deployment.desiredCount && healthy >= deployment.desiredCount
         let report =
             "\(deployment.rolloutState) running \(deployment.runningCount)/\(deployment.desiredCount), healthy \(healthy)"
-        return Look(deployment: deployment, healthy: healthy, report: report, problems: problems, ready: ready)
+        return Look(
+            deployment: deployment, state: state, healthy: healthy, report: report, problems: problems, ready: ready)
     }
 
     /// Waits until the deployment is ready; throws with what was seen when it fails or times out.
     /// Called right after the change that started the deployment, whose answer already showed its
     /// state: the first look comes one `Backoff` step later, and the looks back off up to `poll`.
+    /// `described`: the service as the stage saw it around the change (see `look`'s `layout`).
     static func wait(
         _ target: any DeploymentTarget, service: String, deploymentID: String, taskDefinition: String,
-        timeout: Duration, poll: Duration, context: StageContext
+        timeout: Duration, poll: Duration, described: ServiceState? = nil, context: StageContext
     ) async throws -> DeploymentState {
+        var layout = described
         let deadline = ContinuousClock.now + timeout
         var lastReported = ""
         var lastProblems: [String] = []
@@ -113,7 +133,9 @@ enum Readiness {
             let look: Look
             do {
                 look = try await Self.look(
-                    target, service: service, deploymentID: deploymentID, taskDefinition: taskDefinition)
+                    target, service: service, deploymentID: deploymentID, taskDefinition: taskDefinition,
+                    layout: layout)
+                layout = look.state
                 failures.reset()
             } catch let failure as StageFailure {
                 context.logger.error("\(failure.message)")

@@ -126,7 +126,7 @@ package struct RollbackStage: Stage {
             target, service: main, update: ServiceUpdate(taskDefinition: revision), before: state, context: context)
         _ = try await Readiness.wait(
             target, service: main, deploymentID: started, taskDefinition: revision,
-            timeout: inputs.timeout, poll: inputs.pollInterval, context: context)
+            timeout: inputs.timeout, poll: inputs.pollInterval, described: state, context: context)
         context.logger.info("\(main) is back on \(revision)")
         await KnownGood.mark(revision, context: context)
         await KnownGood.markRolledBack(state.taskDefinition, context: context)
