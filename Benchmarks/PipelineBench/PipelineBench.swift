@@ -31,6 +31,26 @@ func benchPipelineHead(_ name: String, _ endpoint: String) -> String {
     """
 }
 
+/// Runs a pipeline of `repo` at `sha` in this process, on its own AWS target and a fresh state folder;
+/// returns the final record, the run's wall time (from recording it to its end) and the target.
+func runOnMoto(
+    _ repo: GitFixture, pipeline name: String, sha: String, registry: StageRegistry, environment: [String: String]
+) async throws -> (RunRecord, Duration, AWSDeploymentTarget) {
+    let source = GitSourceTree(repository: try GitRepository.open(repo.path), sha: sha)
+    let pipeline = try PipelineLoader(registry: registry, environment: environment).load(named: name, from: source)
+    let target = try AWSDeploymentTarget.make(for: pipeline.target, environment: environment)
+    var services = ServiceBag()
+    services.set(DeploymentTargetBox(target))
+    let store = try RunStore(root: tempDir())
+    let start = ContinuousClock.now
+    let (recorder, record) = try store.createRun(
+        pipeline: pipeline, trigger: "manual", commit: CommitInfo(sha: sha, branch: "main", message: "", author: ""),
+        repository: repo.path, dryRun: false)
+    let final = await Runner(registry: registry, environment: environment, services: services).run(
+        .init(pipeline: pipeline, record: record, source: source, recorder: recorder))
+    return (final, ContinuousClock.now - start, target)
+}
+
 func benchPipeline() async throws {
     try await benchCanaryFloor()
     let moto = try SupportServer(
@@ -58,20 +78,9 @@ func benchPipeline() async throws {
     for i in 0..<5 {
         try repo.write("version.txt", "\(i)")
         let sha = try repo.commit("v\(i)")
-        let git = try GitRepository.open(repo.path)
-        let source = GitSourceTree(repository: git, sha: sha)
-        let commit = CommitInfo(sha: sha, branch: "main", message: "v\(i)", author: "bench")
-        let pipeline = try PipelineLoader(registry: registry, environment: environment).load(named: "web", from: source)
-        let target = try AWSDeploymentTarget.make(for: pipeline.target, environment: environment)
-        var services = ServiceBag()
-        services.set(DeploymentTargetBox(target))
-        let store = try RunStore(root: tempDir())
-        let t = ContinuousClock.now
-        let (recorder, record) = try store.createRun(
-            pipeline: pipeline, trigger: "manual", commit: commit, repository: repo.path, dryRun: false)
-        let final = await Runner(registry: registry, environment: environment, services: services).run(
-            .init(pipeline: pipeline, record: record, source: source, recorder: recorder))
-        walls.append(ms(ContinuousClock.now - t))
+        let (final, wall, target) = try await runOnMoto(
+            repo, pipeline: "web", sha: sha, registry: registry, environment: environment)
+        walls.append(ms(wall))
         precondition(final.status == .succeeded, "pipeline failed: \(final.error ?? "")")
         calls.append(target.client.callCount.calls)
     }
@@ -195,21 +204,9 @@ func benchCanaryFloor() async throws {
     for i in 0..<3 {
         try repo.write("version.txt", "canary \(i)")
         let sha = try repo.commit("canary \(i)")
-        let source = GitSourceTree(repository: try GitRepository.open(repo.path), sha: sha)
-        let pipeline = try PipelineLoader(registry: registry, environment: environment).load(
-            named: "canary", from: source)
-        let target = try AWSDeploymentTarget.make(for: pipeline.target, environment: environment)
-        var services = ServiceBag()
-        services.set(DeploymentTargetBox(target))
-        let store = try RunStore(root: tempDir())
-        let t = ContinuousClock.now
-        let (recorder, record) = try store.createRun(
-            pipeline: pipeline, trigger: "manual",
-            commit: CommitInfo(sha: sha, branch: "main", message: "", author: ""),
-            repository: repo.path, dryRun: false)
-        let final = await Runner(registry: registry, environment: environment, services: services).run(
-            .init(pipeline: pipeline, record: record, source: source, recorder: recorder))
-        walls.append((ContinuousClock.now - t).seconds)
+        let (final, wall, _) = try await runOnMoto(
+            repo, pipeline: "canary", sha: sha, registry: registry, environment: environment)
+        walls.append(wall.seconds)
         precondition(final.status == .succeeded, "canary pipeline failed: \(final.error ?? "")")
         last = final
     }
