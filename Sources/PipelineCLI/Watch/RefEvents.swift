@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import PipelineCore
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -12,7 +12,7 @@ import Synchronization
 /// other systems have no inotify).
 final class RefEvents: Sendable {
     private let descriptor: Int32
-    private let stop = StopFlag()
+    private let stop = OneWayFlag()
 
     /// Starts watching `gitDirectory`; nil where inotify is unavailable (the loop then polls).
     init?(gitDirectory: String, onChange: @escaping @Sendable () -> Void) {
@@ -39,13 +39,6 @@ final class RefEvents: Sendable {
     func cancel() { stop.set() }
 
     deinit { stop.set() }
-}
-
-/// A one-way flag shared with the reading thread.
-final class StopFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    func set() { value.store(true, ordering: .releasing) }
-    var isSet: Bool { value.load(ordering: .acquiring) }
 }
 
 #if os(Linux)
@@ -89,7 +82,7 @@ final class StopFlag: Sendable {
             }
         }
 
-        func loop(until stop: StopFlag, onChange: @Sendable () -> Void) {
+        func loop(until stop: OneWayFlag, onChange: @Sendable () -> Void) {
             var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             while !stop.isSet {
                 var pollfd = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)

@@ -43,7 +43,7 @@ public enum ChildProcess {
     ) async throws -> Result {
         let spawned = try spawn(path: path, arguments: arguments, environment: environment, cwd: workingDirectory)
         let pid = spawned.pid
-        let cancelled = CancelFlag()
+        let cancelled = OneWayFlag()
         return await withTaskCancellationHandler {
             async let out = readAll(spawned.stdout, limit: stdoutLimit)
             async let err: Void = readLines(spawned.stderr, limit: stderrLimit, onLine: onStderrLine)
@@ -62,14 +62,6 @@ public enum ChildProcess {
                 kill(-pid, SIGKILL)
             }
         }
-    }
-
-    final class CancelFlag: @unchecked Sendable {
-        // @unchecked: guarded by `lock`.
-        private let lock = NSLock()
-        private var value = false
-        func set() { lock.withLock { value = true } }
-        var isSet: Bool { lock.withLock { value } }
     }
 
     struct Spawned {
