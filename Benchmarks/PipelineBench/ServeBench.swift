@@ -10,22 +10,11 @@ import PipelineTestSupport
 func benchServe() async throws {
     let root = tempDir()
     let store = try RunStore(root: root)
-    let index = RunIndex(store: store)
-    let old = Pipeline(
-        name: "old", file: "pipelines/old.yml", target: TargetConfig(settings: ["service": .string("web")]),
-        stages: [Step(id: "a", uses: "noop")])
-    let commit = CommitInfo(sha: String(repeating: "a", count: 40), branch: "main", message: "m", author: "a")
     let seeded = 9_999
-    for n in 1...seeded {
-        var record = RunRecord(
-            id: "old-\(n)", number: n, pipeline: old, trigger: n % 2 == 0 ? "push" : "manual", commit: commit,
-            repository: nil, startedBy: "bench", pid: 1, workingDirectory: "/",
-            startedAt: Date().addingTimeInterval(Double(n - seeded - 10)), dryRun: false)
-        record.status = n % 10 == 0 ? .failed : .succeeded
-        record.endedAt = record.startedAt.addingTimeInterval(1)
-        record.durationMs = 1000
-        try index.write(RunSummary(record), slot: n - 1)
-    }
+    try seedIndex(
+        store, pipeline: "old", count: seeded, trigger: { $0 % 2 == 0 ? "push" : "manual" },
+        startedAt: { Date().addingTimeInterval(Double($0 - seeded - 10)) })
+    let commit = CommitInfo(sha: String(repeating: "a", count: 40), branch: "main", message: "m", author: "a")
     // One real run with 8 stages and 200 log lines each: the run page's worst ordinary case.
     let web = Pipeline(
         name: "web", file: "pipelines/web.yml", target: TargetConfig(settings: ["service": .string("web")]),

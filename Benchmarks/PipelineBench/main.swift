@@ -65,24 +65,33 @@ func benchCLIStart() throws {
     report("pipeline --version (cold start)", samples, goal: "< 50 ms")
 }
 
+/// Writes `count` ended runs of pipeline `name` (`name-1` … `name-count`, every tenth failed, each
+/// lasting a second) straight into the store's index, as many runs would leave it.
+func seedIndex(
+    _ store: RunStore, pipeline name: String, count: Int, trigger: (Int) -> String = { _ in "push" },
+    startedAt: (Int) -> Date = { _ in Date() }
+) throws {
+    let index = RunIndex(store: store)
+    let pipeline = Pipeline(
+        name: name, file: "pipelines/\(name).yml", target: TargetConfig(settings: ["service": .string("web")]),
+        stages: [Step(id: "a", uses: "noop")])
+    let commit = CommitInfo(sha: String(repeating: "a", count: 40), branch: "main", message: "m", author: "a")
+    for n in 1...count {
+        var record = RunRecord(
+            id: "\(name)-\(n)", number: n, pipeline: pipeline, trigger: trigger(n), commit: commit, repository: nil,
+            startedBy: "bench", pid: 1, workingDirectory: "/", startedAt: startedAt(n), dryRun: false)
+        record.status = n % 10 == 0 ? .failed : .succeeded
+        record.endedAt = record.startedAt.addingTimeInterval(1)
+        record.durationMs = 1000
+        try index.write(RunSummary(record), slot: n - 1)
+    }
+}
+
 func benchListing() throws {
     let root = tempDir()
     let store = try RunStore(root: root)
-    let index = RunIndex(store: store)
-    let pipeline = Pipeline(
-        name: "web", file: "pipelines/web.yml", target: TargetConfig(settings: ["service": .string("web")]),
-        stages: [Step(id: "a", uses: "noop")])
-    let commit = CommitInfo(sha: String(repeating: "a", count: 40), branch: "main", message: "m", author: "a")
     let seedStart = ContinuousClock.now
-    for n in 1...100_000 {
-        var record = RunRecord(
-            id: "web-\(n)", number: n, pipeline: pipeline, trigger: "push", commit: commit, repository: nil,
-            startedBy: "bench", pid: 1, workingDirectory: "/", startedAt: Date(), dryRun: false)
-        record.status = n % 10 == 0 ? .failed : .succeeded
-        record.endedAt = Date()
-        record.durationMs = 1234
-        try index.write(RunSummary(record), slot: n - 1)
-    }
+    try seedIndex(store, pipeline: "web", count: 100_000)
     print(String(format: "seeded 100,000 runs into the index in %.1f s", (ContinuousClock.now - seedStart).seconds))
     var cli: [Double] = []
     var library: [Double] = []
