@@ -174,7 +174,8 @@ final class ProxyHandler: ChannelInboundHandler, UpstreamDelegate {
             return
         }
         if reused {
-            // A kept-alive connection the task had closed: the same task, on a new connection.
+            // A kept-alive connection the task had closed says nothing about the task: it is not
+            // excluded, and the next pick (round-robin) is tried on a new connection.
             forward(head, fresh: true)
             return
         }
