@@ -36,8 +36,9 @@ func benchLocal() async throws {
     guard first.status == 0 else { throw BenchError("deploy failed: \(first.stdout)\(first.stderr)") }
     let paths = LocalPaths(stateRoot: URL(fileURLWithPath: state))
     let status = try await AgentClient(socketPath: paths.socket).call(AgentRequest.status).status!
-    guard let task = status.services.first(where: { $0.name == "lbbench" })?.tasks.first, let taskPort = task.port
-    else { throw BenchError("no task") }
+    guard status.services.first(where: { $0.name == "lbbench" })?.tasks.first?.port != nil else {
+        throw BenchError("no task")
+    }
 
     let client = HTTPClient(eventLoopGroupProvider: .singleton)
     func get(_ port: Int) async -> (Bool, Double) {
@@ -49,6 +50,78 @@ func benchLocal() async throws {
         } catch { return (false, ms(ContinuousClock.now - t)) }
     }
     let taskPorts = status.services.first { $0.name == "lbbench" }!.tasks.compactMap(\.port)
+    print("-- 4 tasks of examples/hello-service (Python)")
+    try await compareProxies(lbPort: port, taskPorts: taskPorts, get: get)
+
+    // The same comparison with tasks that answer at once (`pipeline-bench stand-in-task`, one event
+    // loop each): the Python tasks above take about half of the CPU themselves, which caps every
+    // proxy's rate; here the proxies' own cost decides.
+    try repo.write(
+        "stand-in.json",
+        """
+        {"family": "standin", "containerDefinitions": [{"name": "web", "image": "standin:1", "essential": true,
+          "entryPoint": ["\(products.appendingPathComponent("pipeline-bench").path)", "stand-in-task"],
+          "portMappings": [{"containerPort": 8080}]}]}
+        """)
+    let fastPort = try FreePort.next()
+    try repo.write(
+        "pipelines/fast.yml",
+        """
+        target: {provider: local, service: lbfast, listener_port: \(fastPort), health_check_path: /health, desired_count: 4}
+        stages:
+          - {uses: build-task-definition, id: build, with: {template: stand-in.json}}
+          - {uses: register-task-definition, id: register}
+          - {uses: promote, with: {poll_interval: 200ms}}
+        """)
+    try repo.commit("stand-in")
+    let fast = try ProcessRunner.run(
+        pipelineBinary, ["run", "fast", "--state-dir", state], cwd: repo.path, environment: env)
+    guard fast.status == 0 else { throw BenchError("stand-in deploy failed: \(fast.stdout)\(fast.stderr)") }
+    let fastStatus = try await AgentClient(socketPath: paths.socket).call(AgentRequest.status).status!
+    let fastPorts = fastStatus.services.first { $0.name == "lbfast" }?.tasks.compactMap(\.port) ?? []
+    guard !fastPorts.isEmpty else { throw BenchError("no stand-in task") }
+    print("-- 4 stand-in tasks (pipeline-bench stand-in-task: answer at once)")
+    try await compareProxies(lbPort: fastPort, taskPorts: fastPorts, get: get)
+
+    // A rolling deploy (max 200%, min 50%) under 8 clients of steady load.
+    let app = try String(contentsOfFile: repo.path + "/app.py", encoding: .utf8)
+    try repo.write("app.py", app.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\""))
+    try repo.commit("v2")
+    let stop = ContinuousClock.now + .seconds(3600)
+    let flag = Flag()
+    async let load: (Int, Int) = withTaskGroup(of: (Int, Int).self) { group in
+        for _ in 0..<8 {
+            group.addTask {
+                var ok = 0
+                var failed = 0
+                while !flag.isSet && ContinuousClock.now < stop {
+                    if await get(port).0 { ok += 1 } else { failed += 1 }
+                }
+                return (ok, failed)
+            }
+        }
+        return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
+    }
+    try await Task.sleep(for: .seconds(1))
+    let t = ContinuousClock.now
+    let second = try ProcessRunner.run(
+        pipelineBinary, ["run", "lb", "--state-dir", state], cwd: repo.path, environment: env)
+    let deployTime = ContinuousClock.now - t
+    try await Task.sleep(for: .seconds(1))
+    flag.set()
+    let (ok, failed) = await load
+    guard second.status == 0 else { throw BenchError("rolling deploy failed: \(second.stdout)") }
+    print(
+        String(
+            format: "rolling deploy of 4 tasks under load (%.1f s): %d requests, %d failed  goal: 0 failed",
+            deployTime.seconds, ok + failed, failed))
+    try await client.shutdown()
+}
+
+/// Latency (sequential) and requests per second (16 kept-alive clients) straight to one task, through
+/// the load balancer on `lbPort`, through the pre-19 design and through nginx (when installed), the
+/// last two in front of `taskPorts`; printed with the ratios issue 19 names.
+func compareProxies(lbPort: Int, taskPorts: [Int], get: (Int) async -> (Bool, Double)) async throws {
     // Beside it in the same run: nginx as a reverse proxy to the same 4 tasks (kept-alive upstream
     // connections), and the load balancer as it was before issue 19 (AsyncHTTPClient behind an
     // NIOAsyncChannel server: every request hops to the cooperative pool).
@@ -65,7 +138,7 @@ func benchLocal() async throws {
     // Sequential: the latency each proxy adds to one request.
     let targets: [(String, Int)] =
         [
-            ("straight to one task", taskPort), ("through the load balancer", port),
+            ("straight to one task", taskPorts[0]), ("through the load balancer", lbPort),
             ("through the pre-19 load balancer", baseline.port),
         ] + (nginx.map { [("through nginx", $0.port)] } ?? [])
     for _ in 0..<200 { for (_, p) in targets { _ = await get(p) } }
@@ -102,40 +175,6 @@ func benchLocal() async throws {
             rates[1] / rates[2], rates[1] / rates[0],
             (rates.count > 3 ? String(format: "; vs nginx: %.2f×", rates[1] / rates[3]) : "") as NSString))
     await baseline.stop()
-
-    // A rolling deploy (max 200%, min 50%) under 8 clients of steady load.
-    let app = try String(contentsOfFile: repo.path + "/app.py", encoding: .utf8)
-    try repo.write("app.py", app.replacingOccurrences(of: "VERSION = \"1\"", with: "VERSION = \"2\""))
-    try repo.commit("v2")
-    let stop = ContinuousClock.now + .seconds(3600)
-    let flag = Flag()
-    async let load: (Int, Int) = withTaskGroup(of: (Int, Int).self) { group in
-        for _ in 0..<8 {
-            group.addTask {
-                var ok = 0
-                var failed = 0
-                while !flag.isSet && ContinuousClock.now < stop {
-                    if await get(port).0 { ok += 1 } else { failed += 1 }
-                }
-                return (ok, failed)
-            }
-        }
-        return await group.reduce((0, 0)) { ($0.0 + $1.0, $0.1 + $1.1) }
-    }
-    try await Task.sleep(for: .seconds(1))
-    let t = ContinuousClock.now
-    let second = try ProcessRunner.run(
-        pipelineBinary, ["run", "lb", "--state-dir", state], cwd: repo.path, environment: env)
-    let deployTime = ContinuousClock.now - t
-    try await Task.sleep(for: .seconds(1))
-    flag.set()
-    let (ok, failed) = await load
-    guard second.status == 0 else { throw BenchError("rolling deploy failed: \(second.stdout)") }
-    print(
-        String(
-            format: "rolling deploy of 4 tasks under load (%.1f s): %d requests, %d failed  goal: 0 failed",
-            deployTime.seconds, ok + failed, failed))
-    try await client.shutdown()
 }
 
 struct BenchError: Error, CustomStringConvertible {
