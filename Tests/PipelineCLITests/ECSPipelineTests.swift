@@ -131,7 +131,15 @@ import Testing
         let newest = try #require(revisions.first { ($0["arn"] as? String)?.hasSuffix(":2") == true })
         #expect((newest["images"] as? [String]) == ["registry.example.com/web:\(sha)"])
         #expect(try await s.service(s.name)["taskDefinition"] as? String == newest["arn"] as? String)
-        #expect(try await s.service("\(s.name)-canary")["desiredCount"] as? Int == 0)
+        let canary = try await s.service("\(s.name)-canary")
+        #expect(canary["desiredCount"] as? Int == 0)
+        // The canary copied main's load balancer and network settings (from the description its stage read).
+        let main = try await s.service(s.name)
+        for field in ["loadBalancers", "networkConfiguration", "launchType"] {
+            #expect(
+                (canary[field] as? NSObject) == (main[field] as? NSObject) && canary[field] != nil,
+                "\(field): \(canary[field] ?? "none") vs \(main[field] ?? "none")")
+        }
         let records =
             try await s.fixture("records", s.fx["hosted_zone_id"] as! String)["records"] as? [[String: Any]] ?? []
         let alias = records.first { $0["Name"] as? String == "api.\(s.name).example.com." }
@@ -148,8 +156,8 @@ import Testing
         func calls(_ id: String) -> [String: Int] {
             stages.first { $0["id"] as? String == id }?["api_calls"] as? [String: Int] ?? [:]
         }
-        // (Creating the canary reads main's network settings once more: CreateService copies them.)
-        for (id, extra) in [("canary", 2), ("promote", 1)] {
+        // (Creating the canary copies main's network settings from that description: no read of its own.)
+        for (id, extra) in [("canary", 1), ("promote", 1)] {
             let looks = calls(id)["ECS.ListTasks", default: 0]
             #expect(looks >= 1, "\(id): \(calls(id))")
             #expect(calls(id)["ECS.DescribeServices"] == looks + extra, "\(id): \(calls(id))")

@@ -18,6 +18,27 @@ final class TaskDefinitionCache: Sendable {
     }
 }
 
+/// The services this target described last, each with when: creating a canary copies main's load
+/// balancers, network and capacity settings from the description its stage has just read instead of
+/// reading main again. An entry older than `maxAge` is not used.
+final class ServiceDescriptionCache: Sendable {
+    static let maxAge: Duration = .seconds(30)
+    private let known = Mutex<[String: (ECS.Service, ContinuousClock.Instant)]>([:])
+
+    func put(_ services: [ECS.Service]) {
+        let now = ContinuousClock.now
+        known.withLock { known in
+            for service in services { known[service.serviceName] = (service, now) }
+        }
+    }
+
+    func recent(_ name: String) -> ECS.Service? {
+        known.withLock { known in
+            known[name].flatMap { ContinuousClock.now - $0.1 < Self.maxAge ? $0.0 : nil }
+        }
+    }
+}
+
 extension AWSDeploymentTarget {
     /// Whether a revision's containers declare a health check (read through the cache).
     func hasHealthCheck(_ arn: String) async throws -> Bool {

@@ -13,6 +13,7 @@ package struct AWSDeploymentTarget: DeploymentTarget {
     let route53: Route53
     let serviceDiscovery: ServiceDiscovery
     let taskDefinitions = TaskDefinitionCache()
+    let described = ServiceDescriptionCache()
 
     package init(client: AWSClient, cluster: String) {
         self.client = client
@@ -140,15 +141,15 @@ package struct AWSDeploymentTarget: DeploymentTarget {
     }
 
     package func service(_ name: String) async throws -> ServiceState? {
-        try await ecs.describeService(cluster: cluster, service: name).map(Self.state)
+        try await services([name])[name]
     }
 
     /// One DescribeServices for up to 10 services (inactive ones left out, as `service(_:)` does).
     package func services(_ names: [String]) async throws -> [String: ServiceState] {
         let (found, _) = try await ecs.describeServices(cluster: cluster, services: Array(Set(names)).sorted())
-        var out: [String: ServiceState] = [:]
-        for service in found where service.status != "INACTIVE" { out[service.serviceName] = Self.state(service) }
-        return out
+        let active = found.filter { $0.status != "INACTIVE" }
+        described.put(active)
+        return Dictionary(active.map { ($0.serviceName, Self.state($0)) }) { first, _ in first }
     }
 
     package func createService(_ name: String, copying template: String, taskDefinition: String, desiredCount: Int)
@@ -161,7 +162,9 @@ package struct AWSDeploymentTarget: DeploymentTarget {
     package func createService(
         _ name: String, copying template: String, taskDefinition: String, desiredCount: Int, targetGroup: String?
     ) async throws -> ServiceState {
-        guard let main = try await ecs.describeService(cluster: cluster, service: template) else {
+        var main = described.recent(template)
+        if main == nil { main = try await ecs.describeService(cluster: cluster, service: template) }
+        guard let main else {
             throw StageFailure("service \(template) does not exist in cluster \(cluster)")
         }
         var input = ECS.CreateServiceInput(
