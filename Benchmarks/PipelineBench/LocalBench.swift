@@ -13,32 +13,38 @@ func benchLocal() async throws {
     for name in ["app.py", "task-definition.json"] {
         try repo.write(name, try String(contentsOf: example.appendingPathComponent(name), encoding: .utf8))
     }
-    let port = try FreePort.next()
-    try repo.write(
-        "pipelines/lb.yml",
-        """
-        target: {provider: local, service: lbbench, listener_port: \(port), health_check_path: /health, desired_count: 4}
-        stages:
-          - {uses: build-task-definition, id: build, with: {template: task-definition.json}}
-          - {uses: register-task-definition, id: register}
-          - uses: promote
-            with: {deployment_maximum_percent: 200, deployment_minimum_healthy_percent: 50, poll_interval: 200ms}
-        """)
-    try repo.commit("v1")
     let state = "/tmp/pl-bench-\(UUID().uuidString.prefix(6))"
     let env = ProcessInfo.processInfo.environment.merging(["PIPELINE_LOCAL_FRONT_PORT": "-1"]) { $1 }
     defer {
         _ = try? ProcessRunner.run(pipelineBinary, ["agent", "stop", "--state-dir", state], environment: env)
         try? FileManager.default.removeItem(atPath: state)
     }
-    let first = try ProcessRunner.run(
-        pipelineBinary, ["run", "lb", "--state-dir", state], cwd: repo.path, environment: env)
-    guard first.status == 0 else { throw BenchError("deploy failed: \(first.stdout)\(first.stderr)") }
-    let paths = LocalPaths(stateRoot: URL(fileURLWithPath: state))
-    let status = try await AgentClient(socketPath: paths.socket).call(AgentRequest.status).status!
-    guard status.services.first(where: { $0.name == "lbbench" })?.tasks.first?.port != nil else {
-        throw BenchError("no task")
+    /// Writes pipelines/NAME.yml (4 tasks of `template` behind a listener on a free port), commits and
+    /// runs it; returns the listener's port and the tasks' ports.
+    func deploy(_ name: String, service: String, template: String, promote: String) async throws -> (Int, [Int]) {
+        let port = try FreePort.next()
+        try repo.write(
+            "pipelines/\(name).yml",
+            """
+            target: {provider: local, service: \(service), listener_port: \(port), health_check_path: /health, desired_count: 4}
+            stages:
+              - {uses: build-task-definition, id: build, with: {template: \(template)}}
+              - {uses: register-task-definition, id: register}
+              - {uses: promote, with: {\(promote)}}
+            """)
+        try repo.commit(name)
+        let run = try ProcessRunner.run(
+            pipelineBinary, ["run", name, "--state-dir", state], cwd: repo.path, environment: env)
+        guard run.status == 0 else { throw BenchError("deploy of \(name) failed: \(run.stdout)\(run.stderr)") }
+        let paths = LocalPaths(stateRoot: URL(fileURLWithPath: state))
+        let status = try await AgentClient(socketPath: paths.socket).call(AgentRequest.status).status!
+        let ports = status.services.first { $0.name == service }?.tasks.compactMap(\.port) ?? []
+        guard !ports.isEmpty else { throw BenchError("no task of \(service)") }
+        return (port, ports)
     }
+    let (port, taskPorts) = try await deploy(
+        "lb", service: "lbbench", template: "task-definition.json",
+        promote: "deployment_maximum_percent: 200, deployment_minimum_healthy_percent: 50, poll_interval: 200ms")
 
     let client = HTTPClient(eventLoopGroupProvider: .singleton)
     func get(_ port: Int) async -> (Bool, Double) {
@@ -49,7 +55,6 @@ func benchLocal() async throws {
             return (r.status.code == 200, ms(ContinuousClock.now - t))
         } catch { return (false, ms(ContinuousClock.now - t)) }
     }
-    let taskPorts = status.services.first { $0.name == "lbbench" }!.tasks.compactMap(\.port)
     print("-- 4 tasks of examples/hello-service (Python)")
     try await compareProxies(lbPort: port, taskPorts: taskPorts, get: get)
 
@@ -63,23 +68,8 @@ func benchLocal() async throws {
           "entryPoint": ["\(products.appendingPathComponent("pipeline-bench").path)", "stand-in-task"],
           "portMappings": [{"containerPort": 8080}]}]}
         """)
-    let fastPort = try FreePort.next()
-    try repo.write(
-        "pipelines/fast.yml",
-        """
-        target: {provider: local, service: lbfast, listener_port: \(fastPort), health_check_path: /health, desired_count: 4}
-        stages:
-          - {uses: build-task-definition, id: build, with: {template: stand-in.json}}
-          - {uses: register-task-definition, id: register}
-          - {uses: promote, with: {poll_interval: 200ms}}
-        """)
-    try repo.commit("stand-in")
-    let fast = try ProcessRunner.run(
-        pipelineBinary, ["run", "fast", "--state-dir", state], cwd: repo.path, environment: env)
-    guard fast.status == 0 else { throw BenchError("stand-in deploy failed: \(fast.stdout)\(fast.stderr)") }
-    let fastStatus = try await AgentClient(socketPath: paths.socket).call(AgentRequest.status).status!
-    let fastPorts = fastStatus.services.first { $0.name == "lbfast" }?.tasks.compactMap(\.port) ?? []
-    guard !fastPorts.isEmpty else { throw BenchError("no stand-in task") }
+    let (fastPort, fastPorts) = try await deploy(
+        "fast", service: "lbfast", template: "stand-in.json", promote: "poll_interval: 200ms")
     print("-- 4 stand-in tasks (pipeline-bench stand-in-task: answer at once)")
     try await compareProxies(lbPort: fastPort, taskPorts: fastPorts, get: get)
 
