@@ -181,6 +181,14 @@ func benchRunner() async throws {
 
 let groups = CommandLine.arguments.dropFirst()
 if groups.first == "stand-in-task" { try StandInTask.serve() }
+// `pipeline-bench load PORT [SECONDS]`: RawLoad's 16 kept-alive clients against 127.0.0.1:PORT (for a
+// profiler attached to whatever listens there).
+if groups.first == "load", let port = groups.dropFirst().first.flatMap(Int.init) {
+    let seconds = groups.dropFirst(2).first.flatMap(Double.init) ?? 5
+    let (rps, failed) = RawLoad.throughput(port: port, clients: 16, seconds: seconds)
+    print(String(format: "%.0f requests/s, %d failed", rps, failed))
+    exit(0)
+}
 let all = groups.isEmpty
 if all || groups.contains("engine") {
     print("== engine (issue 2)")
