@@ -49,8 +49,8 @@ extension AWSDeploymentTarget {
     /// Running (and, with `includeStopped`, recently stopped) tasks of a service from ListTasks and
     /// DescribeTasks, with container health and the target health of every target group of the service.
     package func tasks(service: String, includeStopped: Bool) async throws -> [TaskState] {
-        guard let svc = try await ecs.describeService(cluster: cluster, service: service) else { return [] }
-        return try await tasks(of: Self.state(svc), includeStopped: includeStopped)
+        guard let svc = try await self.service(service) else { return [] }
+        return try await tasks(of: svc, includeStopped: includeStopped)
     }
 
     /// The tasks of a service just described: no second DescribeServices for its target groups. The
