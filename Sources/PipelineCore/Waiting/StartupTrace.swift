@@ -28,8 +28,7 @@ public enum StartupTrace {
     }
 
     private static func say(_ what: String, since began: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - began
-        let ms = Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000
+        let ms = (ContinuousClock.now - began).seconds * 1000
         FileHandle.standardError.write(Data(String(format: "startup: %@ %.2f ms after main\n", what, ms).utf8))
     }
 }

@@ -21,8 +21,7 @@ package final class LoadBalancer: Sendable {
     /// answered 504 (ELB's idle timeout is 60 s too).
     package init(router: Router, taskTimeout: Duration = .seconds(60)) {
         self.router = router
-        let (seconds, attoseconds) = taskTimeout.components
-        self.pools = UpstreamPools(readTimeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        self.pools = UpstreamPools(readTimeout: TimeAmount(taskTimeout))
     }
 
     /// Closes the idle connections to tasks.
