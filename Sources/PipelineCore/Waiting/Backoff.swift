@@ -10,6 +10,7 @@ public struct Backoff: Sendable {
 
     /// The longest delay: the stage's `poll_interval`.
     public let ceiling: Duration
+    private let start: Duration
     private var current: Duration
 
     /// A backoff that starts at `first` (at most a quarter of `ceiling`) and doubles up to `ceiling`.
@@ -18,8 +19,6 @@ public struct Backoff: Sendable {
         self.start = min(first, self.ceiling / 4)
         self.current = self.start
     }
-
-    private let start: Duration
 
     /// The delay before the next look; each call doubles the one after, up to `ceiling`.
     public mutating func next() -> Duration {
